@@ -8,6 +8,8 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 )
 
 // Mode is what a device is doing.
@@ -23,6 +25,64 @@ const (
 
 // ErrUnsupported is returned by a driver for a command its firmware lacks.
 var ErrUnsupported = errors.New("fleet: unsupported by this firmware")
+
+// ErrAuth is wrapped by a driver when the device refuses its credentials.
+var ErrAuth = errors.New("fleet: authentication failed")
+
+// Firmware names as drivers report them (Status.Firmware, Miner.Firmware).
+const (
+	FirmwareAntminer     = "antminer"      // Bitmain stock (bmminer/cgminer RPC)
+	FirmwareAvalon       = "avalon"        // Canaan stock (cgminer RPC with ascset)
+	FirmwareCGMiner      = "cgminer"       // any other cgminer-family RPC
+	FirmwareWhatsminer   = "whatsminer"    // MicroBT API v2 (TCP 4028)
+	FirmwareWhatsminerV3 = "whatsminer-v3" // MicroBT API v3 (TCP 4433)
+	FirmwareBraiins      = "braiins"       // Braiins OS REST
+	FirmwareLuxOS        = "luxos"         // LuxOS (cgminer-style RPC with sessions)
+)
+
+// Error is a protocol or transport failure of one command on one device. It
+// carries the device address and the command so that a fleet-wide report
+// says which device failed at what.
+type Error struct {
+	Address string
+	Command string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s: %v", e.Address, e.Command, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Credentials are what a driver logs in with. They come from a file or the
+// environment, never from the command line; String, GoString and LogValue
+// redact the password so that a credential never reaches a log.
+type Credentials struct {
+	User     string
+	Password string
+}
+
+// String prints the user and hides the password.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{user:%q password:%s}", c.User, redact(c.Password))
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue makes slog print the user only.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("user", c.User), slog.String("password", redact(c.Password)))
+}
+
+func redact(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return "[redacted]"
+}
 
 // Pool is one configured mining pool.
 type Pool struct {
@@ -47,6 +107,11 @@ type Status struct {
 	Mode         Mode      `json:"mode"`
 	Pools        []Pool    `json:"pools"`
 	Errors       []string  `json:"errors"`
+
+	// PowerEstimated is true when the firmware reports no power and
+	// PowerW is the driver's estimate (nominal J/TH of the model times the
+	// average hashrate; stock Antminer firmware has no power reading).
+	PowerEstimated bool `json:"power_estimated,omitempty"`
 }
 
 // Miner is a driver bound to one device address. Every method does network
