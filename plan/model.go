@@ -216,12 +216,28 @@ func (m *Model) compileAI() error {
 		g := s.AI.GPUCloud
 		m.gpus = aihost.GPUCount(r.ITMW, g.ITKWPerGPU)
 		itMW := float64(m.gpus) * g.ITKWPerGPU / 1000
+		// GPUs are bought in the last retrofit month and replaced every
+		// life_years by the then-current generation, whose rental price
+		// starts again at price_usd_per_gpu_hour and declines from there
+		// (each generation's price falls from its launch). A replacement
+		// is bought only when its whole life fits in the horizon or a
+		// terminal value carries the business on; otherwise the old GPUs
+		// run on to the end.
 		buy := max(m.startIdx, m.leaseIdx-1)
-		for i := buy; i < m.months; i += g.LifeYears * 12 {
-			m.addCapex("GPU servers", i, float64(m.gpus)*g.CapexUSDPerGPU, a.GPUClassYears, i)
+		life := g.LifeYears * 12
+		replaces := func(age int) bool { return m.terminal || buy+age+life <= m.months }
+		for age := 0; buy+age < m.months; age += life {
+			if age > 0 && !replaces(age) {
+				break
+			}
+			m.addCapex("GPU servers", buy+age, float64(m.gpus)*g.CapexUSDPerGPU, a.GPUClassYears, buy+age)
 		}
+		genStart := m.leaseIdx
 		for i := m.leaseIdx; i < m.months; i++ {
-			price := aihost.GPUPriceUSD(g.PriceUSDPerGPUHour, g.PriceDeclinePerYear, i)
+			if age := i - m.leaseIdx; age > 0 && age%life == 0 && replaces(age) {
+				genStart = i
+			}
+			price := aihost.GPUPriceUSD(g.PriceUSDPerGPUHour, g.PriceDeclinePerYear, i-genStart)
 			m.aiRevBase[i] = aihost.GPURevenueUSD(m.gpus, m.hours[i], g.Utilization, price)
 			m.aiOpex[i] = g.OpexUSDPerGPUMonth * float64(m.gpus)
 			m.aiMWh[i] = itMW * pue * m.hours[i]

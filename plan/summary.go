@@ -105,13 +105,15 @@ func (m *Model) conversionReturn(r, baseline *Result) (*float64, *int) {
 	if baseline != nil && m.Strategy.AIShare == 0 {
 		return nil, nil
 	}
+	// A rate of return needs an investment: cumulative flows that go
+	// negative before they end positive.
+	cum, invested := 0.0, false
 	for _, f := range flows {
-		if f > 1e-6 {
-			return nil, nil // no investment comes first: no rate of return
-		}
-		if f < -1e-6 {
-			break
-		}
+		cum += f
+		invested = invested || cum < -1e-6
+	}
+	if !invested {
+		return nil, nil
 	}
 	var irr *float64
 	if v, err := finance.IRRMonthlyAnnualised(flows); err == nil {

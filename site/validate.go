@@ -261,7 +261,7 @@ func (s *Site) validateFinance(c *checker) {
 }
 
 func (s *Site) validateStrategies(c *checker) {
-	if len(s.Strategies) == 0 {
+	if len(s.Strategies) == 0 && s.Start.raw == "" {
 		c.add("strategies", "at least one strategy is required")
 	}
 	seen := map[string]int{}
@@ -277,7 +277,7 @@ func (s *Site) validateStrategies(c *checker) {
 			seen[name] = i
 		}
 		c.between(p+".ai_share", st.AIShare, 0, 1)
-		if !s.Start.IsZero() && (st.Start.Before(s.Start.Time) || !st.Start.Before(end.Time)) {
+		if !s.Start.IsZero() && s.HorizonYears >= 1 && (st.Start.Before(s.Start.Time) || !st.Start.Before(end.Time)) {
 			c.add(p+".start", "must be between start %s and the end of the horizon %s, got %s", s.Start, end.AddMonths(-1), st.Start)
 		}
 	}
