@@ -17,10 +17,10 @@ var ErrModel = errors.New("plan: cannot model")
 
 // line is one fleet line's per-day factors.
 type line struct {
-	name       string
-	th, w      float64 // totals, TH/s and W
-	revPerHPD  float64 // USD of revenue per (USD/TH/day of hashprice) per day: th × uptime × (1 - pool fee)
-	mwhPerDay  float64 // MWh drawn per day when on: w × uptime × pue × 24 / 1e6
+	name      string
+	th, w     float64 // totals, TH/s and W
+	revPerHPD float64 // USD of revenue per (USD/TH/day of hashprice) per day: th × uptime × (1 - pool fee)
+	mwhPerDay float64 // MWh drawn per day when on: w × uptime × pue × 24 / 1e6
 }
 
 // Model is a strategy compiled against its site: everything that does not
@@ -78,8 +78,8 @@ func Compile(s *site.Site, st site.Strategy) (*Model, error) {
 	m := &Model{Site: s, Strategy: st, months: n,
 		monthlyRate: finance.MonthlyRate(s.Finance.DiscountRate),
 		debtShare:   s.Finance.Debt.Share, taxRate: s.Finance.TaxRate,
-		terminal:    s.Finance.Terminal.Method == "ev_ebitda",
-		multMining:  s.Finance.Multiples.MiningEVEBITDA, multDC: s.Finance.Multiples.DatacenterEVEBITDA,
+		terminal:   s.Finance.Terminal.Method == "ev_ebitda",
+		multMining: s.Finance.Multiples.MiningEVEBITDA, multDC: s.Finance.Multiples.DatacenterEVEBITDA,
 	}
 	alloc := func() []float64 { return make([]float64, n) }
 	m.days, m.hours, m.subsidy = alloc(), alloc(), alloc()

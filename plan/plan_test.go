@@ -362,4 +362,3 @@ func BenchmarkRun(b *testing.B) {
 		m.Run(p, r)
 	}
 }
-

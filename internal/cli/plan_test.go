@@ -75,7 +75,7 @@ func TestPlanCSVSumsToJSON(t *testing.T) {
 	}
 	var doc struct {
 		Strategies []struct {
-			Name  string    `json:"name"`
+			Name   string    `json:"name"`
 			EBITDA []float64 `json:"ebitda_usd_by_year"`
 		} `json:"strategies"`
 	}
