@@ -57,9 +57,46 @@ const two32over600e12 = 4294967296.0 / 600 / 1e12
 //	tax       = rate × taxable income of each 12-month year, losses carried forward
 //	FCF       = EBITDA + salvage - tax - capex × (1 - debt share) - interest - principal
 //
-// and NPV = Σ FCF_i / (1+r_m)^(i+1) with r_m = (1+r)^(1/12) - 1.
+// and NPV = Σ FCF_i / (1+rM)^(i+1) with rM = (1+r)^(1/12) - 1.
 func (m *Model) Run(p *Path, r *Result) {
 	n := m.months
+	// Reslice to n so the compiler drops bounds checks in the loop.
+	mAiMWh := m.aiMWh[:n]
+	mAiOpex := m.aiOpex[:n]
+	mAiRevBase := m.aiRevBase[:n]
+	mCapex := m.capex[:n]
+	mDays := m.days[:n]
+	mDepreciation := m.depreciation[:n]
+	mInterest := m.interest[:n]
+	mMineShare := m.mineShare[:n]
+	mMiningOpex := m.miningOpex[:n]
+	mPrincipal := m.principal[:n]
+	mSalvage := m.salvage[:n]
+	mSubsidy := m.subsidy[:n]
+	pBTCPriceUSD := p.BTCPriceUSD[:n]
+	pDifficulty := p.Difficulty[:n]
+	pFeesBTC := p.FeesBTC[:n]
+	pGPUPriceFactor := p.GPUPriceFactor[:n]
+	pLeaseFactor := p.LeaseFactor[:n]
+	pPowerUSDPerMWh := p.PowerUSDPerMWh[:n]
+	rAIEBITDA := r.AIEBITDA[:n]
+	rAIEnergy := r.AIEnergy[:n]
+	rAIOpex := r.AIOpex[:n]
+	rAIRevenue := r.AIRevenue[:n]
+	rCapex := r.Capex[:n]
+	rDepreciation := r.Depreciation[:n]
+	rEBITDA := r.EBITDA[:n]
+	rFCF := r.FCF[:n]
+	rHashpriceTH := r.HashpriceTH[:n]
+	rInterest := r.Interest[:n]
+	rLinesOn := r.LinesOn[:n]
+	rMiningEBITDA := r.MiningEBITDA[:n]
+	rMiningEnergy := r.MiningEnergy[:n]
+	rMiningOpex := r.MiningOpex[:n]
+	rMiningRevenue := r.MiningRevenue[:n]
+	rPrincipal := r.Principal[:n]
+	rSalvage := r.Salvage[:n]
+	rTax := r.Tax[:n]
 	disc, df := 1/(1+m.monthlyRate), 1.0
 	var npv, cum, minCash float64
 	var yearTaxable, carry float64
@@ -67,11 +104,11 @@ func (m *Model) Run(p *Path, r *Result) {
 	minDSCR := math.Inf(1)
 	for i := range n {
 		hp := 0.0
-		if d := p.Difficulty[i]; d > 0 {
-			hp = 144 * (m.subsidy[i] + p.FeesBTC[i]) * p.BTCPriceUSD[i] / (d * two32over600e12)
+		if d := pDifficulty[i]; d > 0 {
+			hp = 144 * (mSubsidy[i] + pFeesBTC[i]) * pBTCPriceUSD[i] / (d * two32over600e12)
 		}
-		r.HashpriceTH[i] = hp
-		share, days, power := m.mineShare[i], m.days[i], p.PowerUSDPerMWh[i]
+		rHashpriceTH[i] = hp
+		share, days, power := mMineShare[i], mDays[i], pPowerUSDPerMWh[i]
 		var rev, energy float64
 		on := 0
 		for _, l := range m.lines {
@@ -83,30 +120,30 @@ func (m *Model) Run(p *Path, r *Result) {
 				on++
 			}
 		}
-		r.LinesOn[i] = on
-		r.MiningRevenue[i], r.MiningEnergy[i], r.MiningOpex[i] = rev, energy, m.miningOpex[i]
-		mineE := rev - energy - m.miningOpex[i]
+		rLinesOn[i] = on
+		rMiningRevenue[i], rMiningEnergy[i], rMiningOpex[i] = rev, energy, mMiningOpex[i]
+		mineE := rev - energy - mMiningOpex[i]
 
-		aiFactor := p.LeaseFactor[i]
+		aiFactor := pLeaseFactor[i]
 		if !m.contracted {
-			aiFactor = p.GPUPriceFactor[i]
+			aiFactor = pGPUPriceFactor[i]
 		}
-		aiRev := m.aiRevBase[i] * aiFactor
-		aiEnergy := m.aiMWh[i] * power
+		aiRev := mAiRevBase[i] * aiFactor
+		aiEnergy := mAiMWh[i] * power
 		if m.contracted {
-			aiEnergy *= p.LeaseFactor[i] // an empty hall draws no IT power
+			aiEnergy *= pLeaseFactor[i] // an empty hall draws no IT power
 		}
-		r.AIRevenue[i], r.AIEnergy[i], r.AIOpex[i] = aiRev, aiEnergy, m.aiOpex[i]
-		aiE := aiRev - aiEnergy - m.aiOpex[i]
+		rAIRevenue[i], rAIEnergy[i], rAIOpex[i] = aiRev, aiEnergy, mAiOpex[i]
+		aiE := aiRev - aiEnergy - mAiOpex[i]
 		ebitda := mineE + aiE
-		r.MiningEBITDA[i], r.AIEBITDA[i], r.EBITDA[i] = mineE, aiE, ebitda
+		rMiningEBITDA[i], rAIEBITDA[i], rEBITDA[i] = mineE, aiE, ebitda
 
-		capex, salv := m.capex[i], m.salvage[i]
-		r.Capex[i], r.Salvage[i] = capex, salv
-		r.Depreciation[i], r.Interest[i], r.Principal[i] = m.depreciation[i], m.interest[i], m.principal[i]
+		capex, salv := mCapex[i], mSalvage[i]
+		rCapex[i], rSalvage[i] = capex, salv
+		rDepreciation[i], rInterest[i], rPrincipal[i] = mDepreciation[i], mInterest[i], mPrincipal[i]
 
 		// Salvage of fully depreciated ASICs is taxable (§1245 recapture).
-		yearTaxable += ebitda + salv - m.depreciation[i] - m.interest[i]
+		yearTaxable += ebitda + salv - mDepreciation[i] - mInterest[i]
 		tax := 0.0
 		if i%12 == 11 || i == n-1 {
 			if yearTaxable < 0 {
@@ -118,8 +155,8 @@ func (m *Model) Run(p *Path, r *Result) {
 			}
 			yearTaxable = 0
 		}
-		r.Tax[i] = tax
-		service := m.interest[i] + m.principal[i]
+		rTax[i] = tax
+		service := mInterest[i] + mPrincipal[i]
 		fcf := ebitda + salv - tax - capex*(1-m.debtShare) - service
 
 		yearCashForDebt += ebitda - tax
@@ -138,7 +175,7 @@ func (m *Model) Run(p *Path, r *Result) {
 				fcf += r.Terminal
 			}
 		}
-		r.FCF[i] = fcf
+		rFCF[i] = fcf
 		df *= disc
 		npv += fcf * df
 		cum += fcf
