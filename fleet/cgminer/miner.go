@@ -1,0 +1,226 @@
+package cgminer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/minerjson"
+)
+
+// Kind is the member of the cgminer family a Miner talks to.
+type Kind int
+
+// Members of the cgminer family.
+const (
+	Generic  Kind = iota // any cgminer: summary, devs, pools
+	Antminer             // Bitmain stock bmminer: the numbered-key stats layout
+	Avalon               // Canaan: packed MM ID strings, ascset control
+)
+
+// Firmware returns the fleet firmware name of the kind.
+func (k Kind) Firmware() string {
+	switch k {
+	case Antminer:
+		return fleet.FirmwareAntminer
+	case Avalon:
+		return fleet.FirmwareAvalon
+	}
+	return fleet.FirmwareCGMiner
+}
+
+// Options tune a Miner. The zero value uses the defaults.
+type Options struct {
+	Timeout  time.Duration // per command; DefaultTimeout when zero
+	MaxReply int           // bytes; DefaultMaxReply when zero
+	// Now is the clock for Avalon's scheduled soft-off/soft-on times.
+	Now func() time.Time
+	// Dialer replaces net.Dialer when set.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Miner is a fleet.Miner for one cgminer-family device.
+type Miner struct {
+	client Client
+	kind   Kind
+	now    func() time.Time
+}
+
+var _ fleet.Miner = (*Miner)(nil)
+
+// New returns a driver for the device at addr (host:port).
+func New(addr string, kind Kind, o Options) *Miner {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Miner{
+		client: Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer},
+		kind:   kind,
+		now:    now,
+	}
+}
+
+// Address returns the device address.
+func (m *Miner) Address() string { return m.client.Addr }
+
+// Firmware returns the firmware name.
+func (m *Miner) Firmware() string { return m.kind.Firmware() }
+
+// Client returns the RPC client, for commands the Miner does not wrap.
+func (m *Miner) Client() *Client { return &m.client }
+
+// Status reads the device in one connection: stats and pools (summary,
+// devs and pools for a generic cgminer).
+func (m *Miner) Status(ctx context.Context) (fleet.Status, error) {
+	st := fleet.Status{Address: m.client.Addr, Firmware: m.Firmware()}
+	switch m.kind {
+	case Antminer, Avalon:
+		r, err := m.client.Multi(ctx, "stats", "pools")
+		if err != nil {
+			return st, err
+		}
+		if _, ok := r["stats"]; !ok {
+			return st, m.client.fail("stats", fmt.Errorf("cgminer: reply cut before stats"))
+		}
+		if m.kind == Antminer {
+			err = parseAntminerStats(r["stats"], &st)
+			estimatePower(&st)
+		} else {
+			err = parseAvalonStats(r["stats"], &st)
+		}
+		if err != nil {
+			return st, m.client.fail("stats", err)
+		}
+		st.Pools = parsePools(r["pools"])
+	default:
+		r, err := m.client.Multi(ctx, "summary", "devs", "pools")
+		if err != nil {
+			return st, err
+		}
+		if _, ok := r["summary"]; !ok {
+			return st, m.client.fail("summary", fmt.Errorf("cgminer: reply cut before summary"))
+		}
+		if err := parseGenericSummary(r["summary"], r["devs"], &st); err != nil {
+			return st, m.client.fail("summary", err)
+		}
+		st.Pools = parsePools(r["pools"])
+	}
+	return st, nil
+}
+
+// Sleep stops hashing. Avalon: ascset|0,softoff,1:<unix time> (the device
+// schedules it for that second). Stock Antminer and generic cgminer have no
+// RPC for it: fleet.ErrUnsupported.
+func (m *Miner) Sleep(ctx context.Context) error {
+	if m.kind != Avalon {
+		return m.unsupported("sleep")
+	}
+	return m.softSwitch(ctx, "softoff")
+}
+
+// Wake resumes hashing. Avalon: ascset|0,softon,1:<unix time>.
+func (m *Miner) Wake(ctx context.Context) error {
+	if m.kind != Avalon {
+		return m.unsupported("wake")
+	}
+	return m.softSwitch(ctx, "softon")
+}
+
+func (m *Miner) softSwitch(ctx context.Context, op string) error {
+	param := fmt.Sprintf("0,%s,1:%d", op, m.now().Unix())
+	v, err := m.client.Plain(ctx, "ascset", param)
+	if err != nil {
+		var fe *fleet.Error
+		if op == "softon" && errors.As(err, &fe) && errors.Is(fe.Err, ErrNoReply) {
+			return nil // some Avalon builds close without a reply to softon
+		}
+		return err
+	}
+	return ascsetResult(m.client.Addr, "ascset|"+param, v)
+}
+
+// ascsetResult judges an ascset reply: "ASC 0 set OK" or "... success ..."
+// is done; "failed"/"unknown" is an error even under STATUS I.
+func ascsetResult(addr, cmd string, v minerjson.Value) error {
+	msg, _ := v.Get("STATUS").Index(0).Get("Msg").Str()
+	low := strings.ToLower(msg)
+	if strings.Contains(low, "fail") || strings.Contains(low, "unknown") || strings.Contains(low, "invalid") {
+		return &fleet.Error{Address: addr, Command: cmd, Err: fmt.Errorf("cgminer: device says %q", msg)}
+	}
+	return nil
+}
+
+// SetPowerTarget sets the power the device should draw. Avalon: the work
+// level whose nominal power is the highest not above watts
+// (ascset|0,worklevel,set,N, falling back to workmode on firmwares that
+// call it that). Stock Antminer and generic cgminer: fleet.ErrUnsupported.
+func (m *Miner) SetPowerTarget(ctx context.Context, watts float64) error {
+	if m.kind != Avalon {
+		return m.unsupported("power-target")
+	}
+	if math.IsNaN(watts) || watts <= 0 {
+		return fmt.Errorf("cgminer: power target must be > 0 W (got %v)", watts)
+	}
+	st, err := m.Status(ctx)
+	if err != nil {
+		return err
+	}
+	model, ok := LookupModel(st.Model)
+	if !ok || len(model.LevelsW) == 0 {
+		return m.client.fail("worklevel", fmt.Errorf("cgminer: no work levels known for model %q: %w", st.Model, fleet.ErrUnsupported))
+	}
+	level := LevelFor(model, watts)
+	for _, name := range []string{"worklevel", "workmode"} {
+		param := "0," + name + ",set," + strconv.Itoa(level)
+		v, err := m.client.Plain(ctx, "ascset", param)
+		if err == nil {
+			err = ascsetResult(m.client.Addr, "ascset|"+param, v)
+		}
+		if err == nil {
+			return nil
+		}
+		if name == "workmode" || !strings.Contains(strings.ToLower(err.Error()), "unknown") {
+			return err
+		}
+	}
+	return nil
+}
+
+// LevelFor picks the Avalon work level for a power target: the highest
+// level whose nominal power is at most watts, level 0 below them all.
+func LevelFor(m Model, watts float64) int {
+	level := 0
+	for i, w := range m.LevelsW {
+		if w <= watts+1e-9 {
+			level = i
+		}
+	}
+	return level
+}
+
+// Reboot restarts the device. Avalon: ascset|0,reboot,0 (the controller
+// reboots). Antminer and generic cgminer: the restart command, which
+// restarts the mining software (their RPC cannot reboot the OS).
+func (m *Miner) Reboot(ctx context.Context) error {
+	if m.kind == Avalon {
+		v, err := m.client.Plain(ctx, "ascset", "0,reboot,0")
+		if err != nil {
+			return err
+		}
+		return ascsetResult(m.client.Addr, "ascset|0,reboot,0", v)
+	}
+	_, err := m.client.Command(ctx, "restart", "")
+	return err
+}
+
+func (m *Miner) unsupported(cmd string) error {
+	return &fleet.Error{Address: m.client.Addr, Command: cmd,
+		Err: fmt.Errorf("%w (%s firmware has no RPC for it)", fleet.ErrUnsupported, m.Firmware())}
+}
