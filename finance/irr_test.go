@@ -405,3 +405,58 @@ func BenchmarkXIRR(b *testing.B) {
 		}
 	}
 }
+
+// FuzzXIRR checks that XIRR never panics and returns either an error or a
+// finite rate in (-0.9999, 1e6) at which XNPV is zero. Each 4 bytes are a
+// flow (int16, thousands) and its date (uint16 days after 2000-01-01; the
+// first date is moved to the earliest).
+func FuzzXIRR(f *testing.F) {
+	f.Add([]byte{0x18, 0xfc, 0, 0, 0x4c, 0x04, 0x6d, 0x01}) // -1000 then 1100 a year later
+	f.Add([]byte{0xf6, 0xff, 0, 0, 0x03, 0, 0x10, 0, 0x09, 0, 0x20, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var flows []float64
+		var dates []time.Time
+		base := day("2000-01-01")
+		for b := data; len(b) >= 4; b = b[4:] {
+			flows = append(flows, 1000*float64(int16(binary.LittleEndian.Uint16(b))))
+			dates = append(dates, base.AddDate(0, 0, int(binary.LittleEndian.Uint16(b[2:]))))
+		}
+		first := 0
+		for i := range dates {
+			if dates[i].Before(dates[first]) {
+				first = i
+			}
+		}
+		if len(dates) > 0 {
+			flows[0], flows[first] = flows[first], flows[0]
+			dates[0], dates[first] = dates[first], dates[0]
+		}
+		r, err := XIRR(flows, dates)
+		if err != nil {
+			if r != 0 {
+				t.Fatalf("XIRR(%v) = %v with error %v", flows, r, err)
+			}
+			return
+		}
+		if math.IsNaN(r) || !(r > minRate && r < maxRate) {
+			t.Fatalf("XIRR(%v) = %v, outside (%v, %v)", flows, r, minRate, maxRate)
+		}
+		// XNPV times min(1, 1+r)^T, term by term, against its terms' size.
+		var v, terms, last float64
+		for i := range dates {
+			last = max(last, dates[i].Sub(dates[0]).Hours()/24/365)
+		}
+		for i, x := range flows {
+			e := -dates[i].Sub(dates[0]).Hours() / 24 / 365
+			if r < 0 {
+				e += last
+			}
+			term := x / 1e6 * math.Pow(1+r, e)
+			v += term
+			terms += math.Abs(term)
+		}
+		if !near(v, 0, 1e-7*terms) {
+			t.Fatalf("XIRR(%v, %v) = %v, scaled XNPV there %v, want 0 (terms %v)", flows, dates, r, v, terms)
+		}
+	})
+}
