@@ -57,7 +57,26 @@ func IRR(flows []float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return solveRate(periodic{flows: flows, scale: scale})
+	return solveRate(periodic{flows: flows, scale: scale}, firstRate)
+}
+
+// IRRGuess is IRR starting its search at guess instead of 10% per
+// period: where flows have several rates of return it returns the one
+// Newton's method reaches from guess, else the one nearest guess. Monthly
+// flows want a monthly guess (MonthlyRate of an annual one). It returns
+// IRR's errors, and ErrDomain for a guess outside (-0.9999, 1e6).
+func IRRGuess(flows []float64, guess float64) (float64, error) {
+	if len(flows) < 2 {
+		return 0, fmt.Errorf("%w: IRR needs at least 2 flows (got %d)", ErrLength, len(flows))
+	}
+	if !(guess > minRate && guess < maxRate) {
+		return 0, fmt.Errorf("%w: guess %v outside (%v, %v)", ErrDomain, guess, minRate, maxRate)
+	}
+	scale, err := checkSigns(flows)
+	if err != nil {
+		return 0, err
+	}
+	return solveRate(periodic{flows: flows, scale: scale}, guess)
 }
 
 // IRRMonthlyAnnualised returns the effective annual rate of return of
@@ -93,7 +112,7 @@ func XIRR(flows []float64, dates []time.Time) (float64, error) {
 		years[i] = float64(civilDay(dates[i])-d0) / 365
 		maxYears = max(maxYears, years[i])
 	}
-	return solveRate(dated{flows: flows, years: years, maxYears: maxYears, scale: scale})
+	return solveRate(dated{flows: flows, years: years, maxYears: maxYears, scale: scale}, firstRate)
 }
 
 // checkSigns checks that flows are finite and hold both signs, and returns
@@ -209,13 +228,13 @@ func (c dated) signed(r float64) (v, abs float64) {
 // firstRate; Newton safeguarded by bisection, then Brent's method, on the
 // first bracket Newton's iterates reveal; else a bracket scan and Brent's
 // method.
-func solveRate[C rateCurve](c C) (float64, error) {
-	res := newton(c)
+func solveRate[C rateCurve](c C, guess float64) (float64, error) {
+	res := newton(c, guess)
 	if res.converged && isRoot(c, res.root) {
 		return res.root, nil
 	}
 	if !res.bracketed {
-		return bracketRoot(c)
+		return bracketRoot(c, guess)
 	}
 	if r, ok := safeNewton(c, res); ok && isRoot(c, r) {
 		return r, nil
@@ -227,7 +246,7 @@ func solveRate[C rateCurve](c C) (float64, error) {
 			return r, nil
 		}
 	}
-	return bracketRoot(c)
+	return bracketRoot(c, guess)
 }
 
 // isRoot reports whether c's value at r is zero to residualTol. Near
@@ -239,8 +258,8 @@ func isRoot[C rateCurve](c C, r float64) bool {
 
 // bracketRoot is the last resort of solveRate: a bracket scan and Brent's
 // method.
-func bracketRoot[C rateCurve](c C) (float64, error) {
-	a, b, fa, fb, found := scanBracket(c)
+func bracketRoot[C rateCurve](c C, guess float64) (float64, error) {
+	a, b, fa, fb, found := scanBracket(c, guess)
 	if !found {
 		return 0, ErrNoConvergence
 	}
@@ -270,8 +289,8 @@ type newtonResult struct {
 // below newtonTol relative to the rate; bracketed, as soon as two iterates'
 // values differ in sign; and, neither, on a zero or non-finite slope, a
 // value that grows (divergence) or after newtonIter steps.
-func newton[C rateCurve](c C) newtonResult {
-	r := firstRate
+func newton[C rateCurve](c C, guess float64) newtonResult {
+	r := guess
 	v, dv := c.value(r)
 	for range newtonIter {
 		if v == 0 {
@@ -356,12 +375,12 @@ func safeNewton[C rateCurve](c C, res newtonResult) (float64, bool) {
 // down in steps of scanStep, and returns the first interval [a, b] over
 // which c.signed changes sign (or reaches 0) together with its values at a
 // and b.
-func scanBracket[C rateCurve](c C) (a, b, fa, fb float64, found bool) {
+func scanBracket[C rateCurve](c C, guess float64) (a, b, fa, fb float64, found bool) {
 	lo, hi := math.Log1p(minRate), math.Log1p(maxRate)
-	x0 := math.Log1p(firstRate)
-	f0, _ := c.signed(firstRate)
+	x0 := math.Log1p(guess)
+	f0, _ := c.signed(guess)
 	if f0 == 0 {
-		return firstRate, firstRate, 0, 0, true
+		return guess, guess, 0, 0, true
 	}
 	upX, upF := x0, f0
 	downX, downF := x0, f0

@@ -76,7 +76,7 @@ func TestIRRFallback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := bracketRoot(periodic{flows: tc.flows, scale: scale})
+			got, err := bracketRoot(periodic{flows: tc.flows, scale: scale}, firstRate)
 			if err != nil || !near(got, tc.want, max(tc.tol, 1e-10)) {
 				t.Errorf("bracketRoot(%v) = %v, %v, want %v", short(tc.flows), got, err, tc.want)
 			}
@@ -459,4 +459,19 @@ func FuzzXIRR(f *testing.F) {
 			t.Fatalf("XIRR(%v, %v) = %v, scaled XNPV there %v, want 0 (terms %v)", flows, dates, r, v, terms)
 		}
 	})
+}
+
+// Flows with two rates of return: -100, +230, -132 has roots at 10% and
+// 20% ((1+r) = 1.1 and 1.2 solve 100x² - 230x + 132 = 0).
+func TestIRRGuessPicksTheNearRoot(t *testing.T) {
+	flows := []float64{-100, 230, -132}
+	for _, tc := range []struct{ guess, want float64 }{{0.05, 0.10}, {0.25, 0.20}} {
+		got, err := IRRGuess(flows, tc.guess)
+		if err != nil || math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("IRRGuess(%v, %v) = %v, %v; want %v", flows, tc.guess, got, err, tc.want)
+		}
+	}
+	if _, err := IRRGuess(flows, -2); !errors.Is(err, ErrDomain) {
+		t.Errorf("IRRGuess with guess -2: %v, want ErrDomain", err)
+	}
 }

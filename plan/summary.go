@@ -115,9 +115,13 @@ func (m *Model) conversionReturn(r, baseline *Result) (*float64, *int) {
 	if !invested {
 		return nil, nil
 	}
+	// Flows with several sign changes (salvage first, refreshes later) have
+	// several rates of return; the one wanted is found from the discount
+	// rate, not from Excel's 10% a period (which for monthly flows is 214% a year).
 	var irr *float64
-	if v, err := finance.IRRMonthlyAnnualised(flows); err == nil {
-		irr = &v
+	if v, err := finance.IRRGuess(flows, m.monthlyRate); err == nil {
+		a := finance.AnnualFromMonthly(v)
+		irr = &a
 	}
 	var pb *int
 	if v, ok := finance.Payback(flows); ok {
