@@ -197,7 +197,9 @@ func TestDCGMBadExporters(t *testing.T) {
 		check   func(error) bool
 		want    string
 	}{
-		{"hangs", nil, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout") }, "a timeout"},
+		{"hangs", nil, func(err error) bool {
+			return errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout")
+		}, "a timeout"},
 		{"garbage", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("\x00\xff{not metrics}")) },
 			func(err error) bool { var pe *ParseError; return errors.As(err, &pe) }, "a *ParseError"},
 		{"too large", func(w http.ResponseWriter, r *http.Request) {
