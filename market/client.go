@@ -199,7 +199,7 @@ func (c *Client) get(ctx context.Context, rawURL string) ([]byte, error) {
 			sleep = sleepCtx
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("market: GET %s: %w (while waiting to retry after: %v)", rawURL, err, re.err)
+			return nil, fmt.Errorf("market: GET %s: %w (last error: %v)", rawURL, err, re.err)
 		}
 	}
 	return nil, fmt.Errorf("market: GET %s: gave up after %d attempts: %w", rawURL, attempts, last)

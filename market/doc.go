@@ -21,5 +21,5 @@
 // Errors: *ParseError for bad bytes (match ErrTooLarge and ErrMissingValue
 // with errors.Is), *HTTPError for a non-success HTTP status, ErrNoData when a
 // source answered with nothing usable, ErrNoCache when a cached file is
-// absent. Every message starts with "market: ".
+// absent, ErrBadRequest for an invalid request. Every message starts with "market: ".
 package market

@@ -33,7 +33,7 @@ func (m ERCOTMarket) endpoint() (string, error) {
 	case ERCOTDayAhead:
 		return "/np4-190-cd/dam_stlmnt_pnt_prices", nil
 	}
-	return "", fmt.Errorf("market: ERCOT market %q: want rt or dam", string(m))
+	return "", fmt.Errorf("%w: ERCOT market %q: want rt or dam", ErrBadRequest, string(m))
 }
 
 // interval is the report's price interval.

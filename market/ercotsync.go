@@ -56,10 +56,10 @@ func (c *Client) SyncERCOTPrices(ctx context.Context, dir string, req ERCOTReque
 	}
 	sp := strings.ToUpper(strings.TrimSpace(req.SettlementPoint))
 	if !settlementPointRE.MatchString(sp) {
-		return SyncResult{}, fmt.Errorf("market: settlement point %q: want letters, digits and _ (such as HB_WEST)", req.SettlementPoint)
+		return SyncResult{}, fmt.Errorf("%w: settlement point %q: want letters, digits and _ (such as HB_WEST)", ErrBadRequest, req.SettlementPoint)
 	}
 	if req.From.IsZero() {
-		return SyncResult{}, errors.New("market: ercot-prices: a first delivery date (from) is required")
+		return SyncResult{}, fmt.Errorf("%w: ercot-prices: a first delivery date (from) is required", ErrBadRequest)
 	}
 	loc, err := ercotLocation()
 	if err != nil {
@@ -82,7 +82,7 @@ func (c *Client) SyncERCOTPrices(ctx context.Context, dir string, req ERCOTReque
 		to = civil(req.To)
 	}
 	if from.After(to) {
-		return SyncResult{}, fmt.Errorf("market: ercot-prices: from %s is after to %s (the last date available now)", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return SyncResult{}, fmt.Errorf("%w: ercot-prices: from %s is after to %s (the last date available now)", ErrBadRequest, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 
 	path := filepath.Join(dir, ERCOTCacheFile(mkt, sp))

@@ -263,7 +263,7 @@ func (c *Client) SyncDifficulty(ctx context.Context, dir, base string) (SyncResu
 // averages over groups of blocks whose size grows with the window.
 func (c *Client) SyncFees(ctx context.Context, dir, base string, days int) (SyncResult, error) {
 	if days <= 0 {
-		return SyncResult{}, fmt.Errorf("market: fees: days must be > 0 (got %d)", days)
+		return SyncResult{}, fmt.Errorf("%w: fees: days must be > 0 (got %d)", ErrBadRequest, days)
 	}
 	base = orDefault(base, DefaultMempoolURL)
 	path := filepath.Join(dir, FeesFile)

@@ -29,6 +29,9 @@ var (
 	ErrNoData = errors.New("market: no data")
 	// ErrNoCache: the cache has no such file yet (fetch it first).
 	ErrNoCache = errors.New("market: not in cache")
+	// ErrBadRequest: a Sync* request is invalid (unknown source, dates
+	// in the wrong order, bad settlement point name).
+	ErrBadRequest = errors.New("market: bad request")
 )
 
 // ParseError is bad input at a place in a file: File:Line[:Col]: Field: Err.
@@ -63,6 +66,33 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the cause.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// contextError prefixes err's message with "market: what: ", dropping the
+// "market: " err already starts with; errors.Is and As see err.
+type contextError struct {
+	what string
+	err  error
+}
+
+func (e *contextError) Error() string {
+	return "market: " + e.what + ": " + strings.TrimPrefix(e.err.Error(), "market: ")
+}
+
+func (e *contextError) Unwrap() error { return e.err }
+
+// withContext wraps err (nil stays nil) as a contextError.
+func withContext(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &contextError{what: what, err: err}
+}
+
+// noPrefix is err with its message's "market: " prefix dropped.
+type noPrefix struct{ err error }
+
+func (e noPrefix) Error() string { return strings.TrimPrefix(e.err.Error(), "market: ") }
+func (e noPrefix) Unwrap() error { return e.err }
 
 // readBounded reads all of r up to max bytes; more is ErrTooLarge.
 func readBounded(r io.Reader, max int64, name string) ([]byte, error) {

@@ -103,12 +103,12 @@ func FetchState(ctx context.Context, opts StateOptions) (State, error) {
 	var st State
 	var err error
 	if st.BlockHeight, err = c.MempoolTipHeight(ctx, mp); err != nil {
-		return State{}, fmt.Errorf("market: block height: %w", err)
+		return State{}, withContext("block height", err)
 	}
 	bar.Add(1)
 	h, err := c.MempoolMiningHistory(ctx, mp, "1m")
 	if err != nil {
-		return State{}, fmt.Errorf("market: difficulty: %w", err)
+		return State{}, withContext("difficulty", err)
 	}
 	if st.Difficulty, err = h.latestDifficulty(); err != nil {
 		return State{}, err
@@ -116,7 +116,7 @@ func FetchState(ctx context.Context, opts StateOptions) (State, error) {
 	bar.Add(1)
 	rs, err := c.MempoolRewardStats(ctx, mp, feeBlocks)
 	if err != nil {
-		return State{}, fmt.Errorf("market: fees: %w", err)
+		return State{}, withContext("fees", err)
 	}
 	st.FeesBTCPerBlock = rs.FeesBTCPerBlock()
 	bar.Add(1)
@@ -209,7 +209,7 @@ func FetchStateOrCached(ctx context.Context, opts StateOptions) (st State, fallb
 	}
 	cached, cacheErr := LoadCachedState(opts.CacheDir)
 	if cacheErr != nil {
-		return State{}, nil, fmt.Errorf("%w; and no cached state to fall back on: %w", liveErr, cacheErr)
+		return State{}, nil, fmt.Errorf("%w; and no cached state to fall back on: %w", liveErr, noPrefix{cacheErr})
 	}
 	return cached, liveErr, nil
 }

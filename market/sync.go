@@ -106,7 +106,7 @@ func (c *Client) SyncBTCPrices(ctx context.Context, dir string, req BTCPriceRequ
 		}
 	}
 	if from.After(to) {
-		return SyncResult{}, fmt.Errorf("market: btc-price: from %s is after to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return SyncResult{}, fmt.Errorf("%w: btc-price: from %s is after to %s", ErrBadRequest, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	have := make(map[time.Time]bool, len(cached))
 	for _, cl := range cached {
@@ -157,7 +157,7 @@ func (c *Client) SyncBTCPrices(ctx context.Context, dir string, req BTCPriceRequ
 				res.Source, res.URL = "coinmetrics", cmURL
 			}
 		default:
-			return SyncResult{}, fmt.Errorf("market: btc-price: unknown source %q (want auto, coingecko or coinmetrics)", req.Source)
+			return SyncResult{}, fmt.Errorf("%w: btc-price: unknown source %q (want auto, coingecko or coinmetrics)", ErrBadRequest, req.Source)
 		}
 		if err != nil {
 			return SyncResult{}, err
