@@ -1,0 +1,79 @@
+package dispatch
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// benchProblem is the benchmark instance: one year of 5-minute intervals
+// (105,120) with 20 ramp-limited groups sized to the site's headroom, ERCOT-
+// like prices (a daily shape, a random walk, spikes, negative hours), 4CP
+// and no demand response, so the cap never couples the groups.
+func benchProblem() *Problem {
+	const n, groups = 105_120, 20
+	rng := rand.New(rand.NewPCG(2024, 1))
+	p := &Problem{IntervalMinutes: 5, SiteCapMW: 300, AIFirmMW: 60}
+	p.PricesUSDPerMWh = make([]float64, n)
+	walk := 0.0
+	for t := range n {
+		hour := float64(t%288) / 12
+		walk = 0.999*walk + rng.NormFloat64()*1.5
+		v := 35 + 15*math.Sin((hour-10)/24*2*math.Pi) + walk
+		switch r := rng.IntN(1000); {
+		case r < 4:
+			v = 500 + rng.Float64()*4500
+		case r < 30:
+			v = -10 - rng.Float64()*20
+		}
+		p.PricesUSDPerMWh[t] = math.Round(v*100) / 100
+	}
+	for g := range groups {
+		maxMW := 12.0
+		p.Groups = append(p.Groups, Group{
+			Name:               fmt.Sprintf("hall-%02d", g),
+			MaxMW:              maxMW,
+			HashvalueUSDPerMWh: 30 + 2*float64(g),
+			RampMWPerInterval:  maxMW * (0.1 + 0.02*float64(g)),
+		})
+	}
+	p.FourCP = &FourCP{PeakIntervals: []int{56_000, 64_900, 73_800, 82_700}, ChargeUSDPerKW: 55}
+	return p
+}
+
+var writeBenchLP = flag.String("write-bench-lp", "", "write the benchmark instance as CPLEX LP to this file (for bench/dispatch-vs-glpsol.sh)")
+
+func TestWriteBenchLP(t *testing.T) {
+	if *writeBenchLP == "" {
+		t.Skip("-write-bench-lp not set")
+	}
+	f, err := os.Create(*writeBenchLP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := benchProblem()
+	if err := p.WriteLP(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sol, err := Solve(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("hashpivot objective_usd %.6f lp_objective %.6f method %s\n", sol.Summary.ObjectiveUSD, sol.Summary.ObjectiveUSD+LPConstantUSD(p), sol.Method)
+}
+
+func BenchmarkSolveYear5MinRamps(b *testing.B) {
+	p := benchProblem()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Solve(p, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,28 @@
+// Package dispatch allocates a hybrid site's power interval by interval:
+// firm AI load is served first, and each group of curtailable ASICs runs at a
+// level in [0, max_mw] that maximises
+//
+//	Σ_t Σ_g MW[g,t] × hours × (hashvalue[g,t] − price[t])  −  4CP charge
+//
+// subject to the site power cap, ramp limits, and demand-response
+// commitments. The 4CP charge is charge_usd_per_kw × 1000 × the mean site
+// load over the peak intervals, so it is linear in the load and adds
+// charge × 1000 / len(peaks) USD per MW to each peak interval.
+//
+// The optimiser is exact. Without ramp limits the intervals are independent
+// and a merit order per interval is optimal. With ramp limits and a cap
+// that can never bind, each group is solved on its own by dynamic
+// programming over a concave piecewise-linear value function. When a cap
+// can bind and ramps couple time, the groups are coupled and Solve runs
+// Dantzig-Wolfe column generation: each group's ramp DP prices the columns
+// of a master linear programme over the coupled intervals. Every answer
+// carries GapUSD, the difference between a Lagrangian upper bound and the
+// objective of the schedule returned: 0 where the method is exact by
+// construction, a proven bound otherwise.
+//
+// Errors: ParseProblem and Validate return an *InvalidError (matching
+// ErrInvalid with errors.Is) that lists every problem found, each a
+// *FieldError naming the JSON field path, for example
+// "groups[1].max_mw: must be >= 0, got -3". Syntax errors in the JSON name
+// the line and column.
+package dispatch

@@ -1,0 +1,215 @@
+package dispatch
+
+// This file holds the exact single-group solver with ramp limits:
+//
+//	maximise Σ_t c[t]·x[t]  subject to  0 <= x[t] <= u[t],  |x[t] − x[t−1]| <= r.
+//
+// Dynamic programming over the level x: V_0(x) = c[0]·x on [0, u[0]] and
+//
+//	V_t(x) = c[t]·x + max{ V_{t−1}(y) : |y − x| <= r }   on [0, u[t]].
+//
+// Each V_t is concave and piecewise linear, so it is kept as its derivative:
+// a list of segments (width, slope) with slopes decreasing from left to
+// right. The window maximum of a concave function moves the rising part
+// left by r, the falling part right by r and puts a flat piece of width 2r
+// at the peak; adding c[t]·x adds c[t] to every slope. The segments live in
+// two stacks that meet at the peak (the "slope trick"), with a lazy slope
+// offset, so a step costs O(1) amortised plus the segments that cross the
+// peak. Interior segments are at least 2r wide, so there are at most
+// u/(2r)+2 of them. The argmax of each V_t (the lowest one, so ties curtail)
+// is stored, and the schedule is recovered backwards:
+// x[t] = clamp(argmax V_t, x[t+1] − r, x[t+1] + r), which is optimal
+// because V_t is concave.
+
+// segment is a piece of the derivative: width in MW, slope in USD per MW
+// stored relative to the lazy offset of rampDP.
+type segment struct {
+	w, s float64
+}
+
+// deque is a ring buffer of segments; bottom and top are indexes that grow
+// without bound and are masked on access.
+type deque struct {
+	buf         []segment
+	bottom, top int
+}
+
+func (q *deque) reset() {
+	if q.buf == nil {
+		q.buf = make([]segment, 64)
+	}
+	q.bottom, q.top = 0, 0
+}
+
+// grow doubles the buffer when it is full.
+func (q *deque) grow() {
+	n := len(q.buf)
+	nb := make([]segment, 2*n)
+	for i := q.bottom; i < q.top; i++ {
+		nb[i-q.bottom] = q.buf[i&(n-1)]
+	}
+	q.buf, q.top, q.bottom = nb, q.top-q.bottom, 0
+}
+
+// rampDP holds reusable buffers for solving single-group problems.
+type rampDP struct {
+	left, right deque
+}
+
+// solve writes into x an optimal schedule of
+// max Σ c[t]·x[t] s.t. 0 <= x[t] <= min(maxMW, cap[t]), |x[t] − x[t−1]| <= r
+// for t >= 1, and returns its value Σ c[t]·x[t]. cap may be nil (no cap);
+// r <= 0 means no ramp limit. len(x) must equal len(c).
+func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x []float64) float64 {
+	n := len(c)
+	if n == 0 {
+		return 0
+	}
+	if capMW != nil {
+		capMW = capMW[:n]
+	}
+	ub := func(t int) float64 {
+		if capMW != nil {
+			return max(0, min(maxMW, capMW[t]))
+		}
+		return maxMW
+	}
+	if r <= 0 || r >= maxMW {
+		v := 0.0
+		for t, ct := range c {
+			if ct > 0 {
+				x[t] = ub(t)
+				v += ct * x[t]
+			} else {
+				x[t] = 0
+			}
+		}
+		return v
+	}
+	L, R := &d.left, &d.right
+	L.reset()
+	R.reset()
+	// L holds the rising segments: bottom at level 0, top at the peak.
+	// R holds the falling ones: top at the peak, bottom at the upper end.
+	eps := 1e-12 * max(1, maxMW)
+	S := 0.0  // lazy slope offset: slope = s + S
+	wL := 0.0 // width of L: the lowest argmax of V_t
+	D := ub(0)
+	if D > eps {
+		R.buf[0] = segment{w: D, s: 0}
+		R.top = 1
+	} else {
+		D = 0
+	}
+	x = x[:n]
+	for t := range n {
+		if t > 0 {
+			lm, rm := len(L.buf)-1, len(R.buf)-1
+			// Window maximum: a flat piece of width 2r at the peak.
+			if R.top > R.bottom && R.buf[(R.top-1)&rm].s+S == 0 {
+				R.buf[(R.top-1)&rm].w += 2 * r
+			} else {
+				if R.top-R.bottom == len(R.buf) {
+					R.grow()
+					rm = len(R.buf) - 1
+				}
+				R.buf[R.top&rm] = segment{w: 2 * r, s: -S}
+				R.top++
+			}
+			// Trim r from the left end (below level 0).
+			cut := r
+			for cut > 0 && L.top > L.bottom {
+				b := &L.buf[L.bottom&lm]
+				if b.w > cut+eps {
+					b.w -= cut
+					wL -= cut
+					cut = 0
+					break
+				}
+				cut -= b.w
+				wL -= b.w
+				L.bottom++
+			}
+			if L.top == L.bottom {
+				wL = 0
+			}
+			for cut > 0 && R.top > R.bottom { // into the flat piece
+				tp := &R.buf[(R.top-1)&rm]
+				if tp.w > cut+eps {
+					tp.w -= cut
+					break
+				}
+				cut -= tp.w
+				R.top--
+			}
+			// Trim the right end to the new upper bound.
+			Dn := D + r
+			u := maxMW
+			if capMW != nil {
+				u = max(0, min(maxMW, capMW[t]))
+			}
+			if u < Dn {
+				Dn = u
+			}
+			excess := D + r - Dn
+			for excess > eps && R.top > R.bottom {
+				b := &R.buf[R.bottom&rm]
+				if b.w > excess+eps {
+					b.w -= excess
+					excess = 0
+					break
+				}
+				excess -= b.w
+				R.bottom++
+			}
+			for excess > eps && L.top > L.bottom {
+				tp := &L.buf[(L.top-1)&lm]
+				if tp.w > excess+eps {
+					tp.w -= excess
+					wL -= excess
+					break
+				}
+				excess -= tp.w
+				wL -= tp.w
+				L.top--
+			}
+			if L.top == L.bottom {
+				wL = 0
+			}
+			D = max(Dn, 0)
+		}
+		S += c[t]
+		// Rebalance so that L holds the rising segments.
+		for R.top > R.bottom && R.buf[(R.top-1)&(len(R.buf)-1)].s+S > 0 {
+			R.top--
+			sg := R.buf[R.top&(len(R.buf)-1)]
+			wL += sg.w
+			if L.top-L.bottom == len(L.buf) {
+				L.grow()
+			}
+			L.buf[L.top&(len(L.buf)-1)] = sg
+			L.top++
+		}
+		for L.top > L.bottom && L.buf[(L.top-1)&(len(L.buf)-1)].s+S <= 0 {
+			L.top--
+			sg := L.buf[L.top&(len(L.buf)-1)]
+			wL -= sg.w
+			if R.top-R.bottom == len(R.buf) {
+				R.grow()
+			}
+			R.buf[R.top&(len(R.buf)-1)] = sg
+			R.top++
+		}
+		x[t] = min(max(wL, 0), D)
+	}
+	// Backtrack from the last argmax. x[t] (the argmax of V_t) is within
+	// [0, D_t], and so is its clamp to [x[t+1] − r, x[t+1] + r].
+	v := c[n-1] * x[n-1]
+	for t := n - 2; t >= 0; t-- {
+		next := x[t+1]
+		xt := min(max(x[t], next-r), next+r)
+		x[t] = xt
+		v += c[t] * xt
+	}
+	return v
+}
