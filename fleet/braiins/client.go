@@ -51,6 +51,11 @@ type Config struct {
 	Timeout time.Duration
 	// MaxReplyBytes bounds the body of each reply.
 	MaxReplyBytes int64
+	// Minimal makes Status read only miner/details, miner/stats and
+	// performance/tuner-state (model, mode, hashrate, power, power limit):
+	// 3 requests instead of 7, for fleet-wide polls. Temperatures, fans,
+	// pools and errors stay empty.
+	Minimal bool
 	// Transport carries the requests; nil uses a package transport that
 	// ignores proxy settings (a miner is on the site LAN and a proxy
 	// would see its credentials) and keeps one idle connection per device.

@@ -17,7 +17,7 @@ import (
 	"github.com/hashpivot/hashpivot/fleet"
 )
 
-func newSimServer(t *testing.T, dev fleet.DeviceState) *httptest.Server {
+func newSimServer(t testing.TB, dev fleet.DeviceState) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(NewSimHandler(dev))
 	t.Cleanup(srv.Close)

@@ -118,19 +118,21 @@ type restReplies struct {
 
 func (c *Client) statusREST(ctx context.Context) (fleet.Status, error) {
 	var r restReplies
-	for _, ep := range []struct {
+	type read struct {
 		name     string
 		dst      *[]byte
 		required bool
-	}{
+	}
+	reads := []read{
 		{epDetails, &r.Details, true},
 		{epStats, &r.Stats, true},
-		{epHashboards, &r.Hashboards, false},
-		{epCooling, &r.Cooling, false},
 		{epTuner, &r.Tuner, false},
-		{epPools, &r.Pools, false},
-		{epErrors, &r.Errors, false},
-	} {
+	}
+	if !c.cfg.Minimal {
+		reads = append(reads, read{epHashboards, &r.Hashboards, false}, read{epCooling, &r.Cooling, false},
+			read{epPools, &r.Pools, false}, read{epErrors, &r.Errors, false})
+	}
+	for _, ep := range reads {
 		b, err := c.rest(ctx, http.MethodGet, ep.name, nil)
 		var se *StatusError
 		if err != nil && !ep.required && errors.As(err, &se) && se.Code == http.StatusNotFound {

@@ -25,8 +25,13 @@ const (
 	DefaultMaxReplyBytes = 512 << 10
 )
 
-// statusCommands is the multi-command Status sends.
-const statusCommands = "summary+power+config+profiles+temps+fans+pools+events"
+// The multi-commands Status sends. The profiles, which give the power
+// limit, rarely change: the driver reads them once and again only when the
+// miner runs a profile it has not seen.
+const (
+	statusCommands        = "summary+power+config+temps+fans+pools+events"
+	minimalStatusCommands = "summary+power+config"
+)
 
 // Errors of the driver.
 var (
@@ -41,6 +46,10 @@ type Config struct {
 	Timeout time.Duration
 	// MaxReplyBytes bounds one reply.
 	MaxReplyBytes int
+	// Minimal makes Status send only summary+power+config (model, mode,
+	// hashrate, power, power limit), for fleet-wide polls. Temperatures,
+	// fans, pools and events stay empty.
+	Minimal bool
 	// Dial opens the TCP connection; nil uses net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
@@ -81,6 +90,9 @@ type Client struct {
 	dialTo  string
 	cfg     Config
 	writeMu sync.Mutex // one session-holding command at a time
+
+	mu       sync.Mutex
+	profiles []Profile // last profiles read, for the power limit
 }
 
 var _ fleet.Miner = (*Client)(nil)
@@ -231,18 +243,45 @@ func checkStatus(command string, v minerjson.Value) error {
 	return nil
 }
 
-// Status reads the miner's state with one multi-command request.
+// Status reads the miner's state with one multi-command request (and a
+// profiles request when the miner runs a profile the driver has not seen).
 func (c *Client) Status(ctx context.Context) (fleet.Status, error) {
-	raw, err := c.exchange(ctx, statusCommands, "")
+	cmds := statusCommands
+	if c.cfg.Minimal {
+		cmds = minimalStatusCommands
+	}
+	raw, err := c.exchange(ctx, cmds, "")
 	if err != nil {
 		return fleet.Status{}, c.fail("status", err)
 	}
-	st, err := parseStatus(raw)
+	st, profile, err := parseStatus(raw)
 	if err != nil {
 		return fleet.Status{}, c.fail("status", err)
+	}
+	if profile != "" && st.PowerLimitW == 0 {
+		w, ok := c.profileWatts(profile)
+		if !ok {
+			if _, err := c.Profiles(ctx); err != nil {
+				return fleet.Status{}, err
+			}
+			w, _ = c.profileWatts(profile)
+		}
+		st.PowerLimitW = w
 	}
 	st.Address = c.addr
 	return st, nil
+}
+
+// profileWatts looks a profile up in the last profiles read.
+func (c *Client) profileWatts(name string) (float64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.profiles {
+		if p.Name == name {
+			return p.Watts, true
+		}
+	}
+	return 0, false
 }
 
 // session returns a session ID and whether this call created it (and so
@@ -324,6 +363,9 @@ func (c *Client) Profiles(ctx context.Context) ([]Profile, error) {
 	if err != nil {
 		return nil, c.fail("profiles", err)
 	}
+	c.mu.Lock()
+	c.profiles = ps
+	c.mu.Unlock()
 	return ps, nil
 }
 

@@ -16,7 +16,9 @@ import (
 )
 
 // startSim serves dev on a loopback port until the test ends.
-func startSim(t *testing.T, dev fleet.DeviceState) string {
+func startSim(t *testing.T, dev fleet.DeviceState) string { return startSimB(t, dev) }
+
+func startSimB(t testing.TB, dev fleet.DeviceState) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -283,4 +285,21 @@ func (r *oneByte) Read(p []byte) (int, error) {
 	p[0] = r.s[0]
 	r.s = r.s[1:]
 	return 1, nil
+}
+
+// TestMinimalStatus: the lean poll reads mode, hashrate, power and limit,
+// and leaves the rest empty.
+func TestMinimalStatus(t *testing.T) {
+	dev := newFakeDevice()
+	addr := startSim(t, dev)
+	c := New(addr, Config{Minimal: true})
+	got, err := c.Status(context.Background())
+	if err != nil {
+		t.Fatalf("Status() error: %v", err)
+	}
+	want := dev.Snapshot()
+	if got.Mode != want.Mode || got.Model != want.Model || got.PowerW != want.PowerW || got.PowerLimitW != want.PowerLimitW ||
+		!near(got.HashrateTH, want.HashrateTH) || got.TempsC != nil || got.FansRPM != nil || got.Pools != nil || got.Errors != nil {
+		t.Errorf("minimal Status() = %+v, want mode, model, power %v, limit %v, hashrate %v and nothing else", got, want.PowerW, want.PowerLimitW, want.HashrateTH)
+	}
 }

@@ -18,6 +18,9 @@ import (
 // ../../../shared/data/README.md), one file per command.
 const replyDir = "../../../shared/data/miner-replies/luxminer/v1"
 
+// fixtureCommands are the commands whose real replies make a status reply.
+const fixtureCommands = "summary+power+config+profiles+temps+fans+pools+events"
+
 func fixture(t testing.TB, command string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(replyDir, command+".json"))
@@ -36,7 +39,7 @@ func fixture(t testing.TB, command string) []byte {
 func multiReply(parts map[string][]byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("{")
-	for _, name := range strings.Split(statusCommands, "+") {
+	for _, name := range strings.Split(fixtureCommands, "+") {
 		if p, ok := parts[name]; ok {
 			b.WriteString(`"` + name + `":[`)
 			b.Write(p)
@@ -49,7 +52,7 @@ func multiReply(parts map[string][]byte) []byte {
 
 func realStatusReply(t testing.TB) []byte {
 	parts := map[string][]byte{}
-	for _, name := range strings.Split(statusCommands, "+") {
+	for _, name := range strings.Split(fixtureCommands, "+") {
 		parts[name] = fixture(t, name)
 	}
 	return multiReply(parts)
@@ -111,7 +114,7 @@ var realWant = fleet.Status{
 }
 
 func TestParseStatusRealReplies(t *testing.T) {
-	got, err := parseStatus(realStatusReply(t))
+	got, _, err := parseStatus(realStatusReply(t))
 	if err != nil {
 		t.Fatalf("parseStatus(real replies) error: %v", err)
 	}
@@ -137,7 +140,7 @@ func TestParseStatusWireQuirks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseStatus([]byte(tc.in))
+			got, _, err := parseStatus([]byte(tc.in))
 			if err != nil {
 				t.Fatalf("parseStatus(%s) error: %v", tc.name, err)
 			}
@@ -150,12 +153,12 @@ func TestParseStatusWireQuirks(t *testing.T) {
 // any optional command) still gives a status; a refused summary does not.
 func TestParseStatusMissingCommands(t *testing.T) {
 	parts := map[string][]byte{}
-	for _, name := range strings.Split(statusCommands, "+") {
+	for _, name := range strings.Split(fixtureCommands, "+") {
 		parts[name] = fixture(t, name)
 	}
 	invalid := []byte(`{"STATUS":[{"Code":14,"Description":"LUXminer","Msg":"Invalid command","STATUS":"E","When":0}],"id":1}`)
 	parts["events"] = invalid
-	got, err := parseStatus(multiReply(parts))
+	got, _, err := parseStatus(multiReply(parts))
 	if err != nil {
 		t.Fatalf("parseStatus(without events) error: %v", err)
 	}
@@ -164,7 +167,7 @@ func TestParseStatusMissingCommands(t *testing.T) {
 	}
 
 	parts["summary"] = invalid
-	_, err = parseStatus(multiReply(parts))
+	_, _, err = parseStatus(multiReply(parts))
 	var ce *CommandError
 	if !errors.As(err, &ce) || ce.Command != "summary" || ce.Msg != "Invalid command" {
 		t.Errorf("parseStatus(summary refused) error = %v, want a *CommandError for summary", err)

@@ -15,7 +15,7 @@ import (
 // a panic; a Status has a mode and no negative quantity.
 func FuzzParseStatus(f *testing.F) {
 	parts := map[string][]byte{}
-	for _, name := range strings.Split(statusCommands, "+") {
+	for _, name := range strings.Split(fixtureCommands, "+") {
 		if b, err := os.ReadFile(filepath.Join(replyDir, name+".json")); err == nil {
 			parts[name] = b
 		}
@@ -31,7 +31,7 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add([]byte(`{"STATUS":[{"STATUS":"E","Code":14,"Msg":"Invalid command"}]}` + "\x00"))
 	f.Add([]byte(`[,{"summary":[{"SUMMARY":[{"GHS av":1,}]}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		st, err := parseStatus(raw)
+		st, _, err := parseStatus(raw)
 		if err != nil {
 			if !reflect.DeepEqual(st, fleet.Status{}) {
 				t.Fatalf("error %v with a non-zero Status %+v", err, st)

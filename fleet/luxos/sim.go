@@ -73,9 +73,10 @@ type simProfile struct {
 }
 
 type simMiner struct {
-	dev      fleet.DeviceState
-	profiles []simProfile
-	started  time.Time
+	dev          fleet.DeviceState
+	profiles     []simProfile
+	profilesJSON json.RawMessage // the PROFILES array, which never changes
+	started      time.Time
 
 	mu         sync.Mutex
 	sessionID  string
@@ -101,6 +102,15 @@ func newSimMiner(dev fleet.DeviceState) *simMiner {
 			Watts: math.Round(nominal * r), Hashrate: math.Round(th*r*10) / 10,
 		})
 	}
+	var ps []map[string]any
+	for i, p := range s.profiles {
+		ps = append(ps, map[string]any{
+			"CanRestore": true, "Frequency": p.FreqMHz, "HasOverrides": false, "Hashrate": p.Hashrate,
+			"IsDynamic": true, "IsTuned": false, "Profile Name": p.Name, "Step": strconv.Itoa(i - 10),
+			"Voltage": math.Round((11.9+0.1*math.Max(0, p.Ratio-0.8)/0.05)*100) / 100, "Watts": p.Watts,
+		})
+	}
+	s.profilesJSON, _ = json.Marshal(ps)
 	return s
 }
 
@@ -171,9 +181,51 @@ func (s *simMiner) status(st string, code int, msg string, extra map[string]any)
 	return b
 }
 
+// Reply parts the simulator writes most often, as structs (faster to encode
+// than maps); fields in the alphabetical order LUXminer writes them.
+type (
+	simStatusEntry struct {
+		Code        int    `json:"Code"`
+		Description string `json:"Description"`
+		Msg         string `json:"Msg"`
+		STATUS      string `json:"STATUS"`
+		When        int64  `json:"When"`
+	}
+	simSummary struct {
+		Accepted       int64   `json:"Accepted"`
+		Elapsed        int     `json:"Elapsed"`
+		FoundBlocks    int     `json:"Found Blocks"`
+		GHS1m          float64 `json:"GHS 1m"`
+		GHS5m          float64 `json:"GHS 5m"`
+		GHS5s          float64 `json:"GHS 5s"`
+		GHSav          float64 `json:"GHS av"`
+		HardwareErrors int     `json:"Hardware Errors"`
+		Rejected       int64   `json:"Rejected"`
+		Stale          int     `json:"Stale"`
+		Utility        float64 `json:"Utility"`
+	}
+	simPower struct {
+		PSU   bool  `json:"PSU"`
+		Watts int64 `json:"Watts"`
+	}
+	simConfig struct {
+		ASCCount         int    `json:"ASC Count"`
+		ControlBoardType string `json:"ControlBoardType"`
+		Cooling          string `json:"Cooling"`
+		CurtailMode      string `json:"CurtailMode"`
+		Hostname         string `json:"Hostname"`
+		IsTuning         bool   `json:"IsTuning"`
+		Model            string `json:"Model"`
+		OS               string `json:"OS"`
+		PoolCount        int    `json:"Pool Count"`
+		Profile          string `json:"Profile"`
+		SystemStatus     string `json:"SystemStatus"`
+	}
+)
+
 func (s *simMiner) envelope(st string, code int, msg string) map[string]any {
 	return map[string]any{
-		"STATUS": []map[string]any{{"Code": code, "Description": simDescription, "Msg": msg, "STATUS": st, "When": time.Now().Unix()}},
+		"STATUS": []simStatusEntry{{Code: code, Description: simDescription, Msg: msg, STATUS: st, When: time.Now().Unix()}},
 		"id":     1,
 	}
 }
@@ -219,34 +271,25 @@ func (s *simMiner) one(command, param string) map[string]any {
 		}})
 	case "summary":
 		elapsed := int(time.Since(s.started).Seconds())
-		return ok(11, "Summary", "SUMMARY", []map[string]any{{
-			"Accepted": sumAccepted(st), "Rejected": sumRejected(st), "Elapsed": elapsed,
-			"GHS 5s": round2(st.Hashrate5sTH * 1000), "GHS av": round2(st.HashrateTH * 1000),
-			"GHS 1m": round2(st.Hashrate5sTH * 1000), "GHS 5m": round2(st.HashrateTH * 1000),
-			"Hardware Errors": 0, "Found Blocks": 0, "Stale": 0, "Utility": 0,
+		return ok(11, "Summary", "SUMMARY", []simSummary{{
+			Accepted: sumAccepted(st), Rejected: sumRejected(st), Elapsed: elapsed,
+			GHS5s: round2(st.Hashrate5sTH * 1000), GHSav: round2(st.HashrateTH * 1000),
+			GHS1m: round2(st.Hashrate5sTH * 1000), GHS5m: round2(st.HashrateTH * 1000),
 		}})
 	case "power":
-		return ok(311, "Power usage", "POWER", []map[string]any{{"PSU": false, "Watts": int64(math.Round(st.PowerW))}})
+		return ok(311, "Power usage", "POWER", []simPower{{Watts: int64(math.Round(st.PowerW))}})
 	case "config":
 		curtail := "None"
 		if st.Mode == fleet.ModeSleeping {
 			curtail = "Sleep"
 		}
-		return ok(33, "LUXminer config", "CONFIG", []map[string]any{{
-			"ASC Count": len(st.TempsC), "ControlBoardType": "cvitek", "Cooling": "Air", "CurtailMode": curtail,
-			"Hostname": "luxos-sim", "IsTuning": false, "Model": st.Model, "OS": "LuxOS",
-			"Pool Count": len(st.Pools), "Profile": s.currentProfile(st).Name, "SystemStatus": "Normal",
+		return ok(33, "LUXminer config", "CONFIG", []simConfig{{
+			ASCCount: len(st.TempsC), ControlBoardType: "cvitek", Cooling: "Air", CurtailMode: curtail,
+			Hostname: "luxos-sim", Model: st.Model, OS: "LuxOS",
+			PoolCount: len(st.Pools), Profile: s.currentProfile(st).Name, SystemStatus: "Normal",
 		}})
 	case "profiles":
-		var ps []map[string]any
-		for i, p := range s.profiles {
-			ps = append(ps, map[string]any{
-				"CanRestore": true, "Frequency": p.FreqMHz, "HasOverrides": false, "Hashrate": p.Hashrate,
-				"IsDynamic": true, "IsTuned": false, "Profile Name": p.Name, "Step": strconv.Itoa(i - 10),
-				"Voltage": math.Round((11.9+0.1*math.Max(0, p.Ratio-0.8)/0.05)*100) / 100, "Watts": p.Watts,
-			})
-		}
-		return ok(320, "Profiles", "PROFILES", ps)
+		return ok(320, "Profiles", "PROFILES", s.profilesJSON)
 	case "temps":
 		var ts []map[string]any
 		for i, t := range st.TempsC {

@@ -28,19 +28,22 @@ func number(v minerjson.Value, command, field string) (float64, bool, error) {
 	return f, true, nil
 }
 
-// parseStatus builds a Status from the reply to statusCommands. The summary
-// is required; a command this firmware lacks (STATUS E) leaves its fields
-// empty.
-func parseStatus(raw []byte) (fleet.Status, error) {
+// parseStatus builds a Status from the reply to a multi-command of
+// summary, power, config, profiles, temps, fans, pools and events (any of
+// them but summary may be absent), and returns the name of the running
+// profile. The summary is required; a command this firmware lacks (STATUS
+// E) leaves its fields empty. PowerLimitW is set when the reply holds the
+// profiles.
+func parseStatus(raw []byte) (fleet.Status, string, error) {
 	v, _, err := minerjson.Parse(raw)
 	if err != nil {
-		return fleet.Status{}, &ParseError{Command: "status", Err: err}
+		return fleet.Status{}, "", &ParseError{Command: "status", Err: err}
 	}
-	if err := checkStatus(statusCommands, v); err != nil {
-		return fleet.Status{}, err
+	if err := checkStatus("status", v); err != nil {
+		return fleet.Status{}, "", err
 	}
 	if v.Kind() != minerjson.Object {
-		return fleet.Status{}, &ParseError{Command: "status", Err: fmt.Errorf("reply is a JSON %s, not an object", v.Kind())}
+		return fleet.Status{}, "", &ParseError{Command: "status", Err: fmt.Errorf("reply is a JSON %s, not an object", v.Kind())}
 	}
 	st := fleet.Status{Firmware: fleet.FirmwareLuxOS, Mode: fleet.ModeUnknown}
 	var errs []error
@@ -55,9 +58,9 @@ func parseStatus(raw []byte) (fleet.Status, error) {
 	sum, ok := part("summary")
 	if !ok {
 		if err := checkStatus("summary", v.Get("summary").Index(0)); err != nil {
-			return fleet.Status{}, err
+			return fleet.Status{}, "", err
 		}
-		return fleet.Status{}, &ParseError{Command: "status", Field: "summary", Err: errMissing}
+		return fleet.Status{}, "", &ParseError{Command: "status", Field: "summary", Err: errMissing}
 	}
 	errs = append(errs, parseSummary(sum, &st))
 
@@ -140,9 +143,9 @@ func parseStatus(raw []byte) (fleet.Status, error) {
 		st.Errors = parseEvents(er)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fleet.Status{}, err
+		return fleet.Status{}, "", err
 	}
-	return st, nil
+	return st, profile, nil
 }
 
 // parseSummary reads the hashrates of a summary reply (GH/s, or MH/s on
