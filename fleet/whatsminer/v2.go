@@ -98,6 +98,19 @@ func (m *V2) read(ctx context.Context, cmd string) (minerjson.Value, error) {
 	return v, nil
 }
 
+// Read sends a read command (no login) and returns the reply when its
+// STATUS is a success.
+func (m *V2) Read(ctx context.Context, cmd string) (minerjson.Value, error) { return m.read(ctx, cmd) }
+
+// Model asks devdetails for the model ("WhatsMiner M50S").
+func (m *V2) Model(ctx context.Context) (string, error) {
+	v, err := m.read(ctx, "devdetails")
+	if err != nil {
+		return "", err
+	}
+	return parseV2Model(v), nil
+}
+
 // parallel runs fns at once and waits for all; it is how a driver asks a
 // device several one-connection questions without paying their latencies
 // in sequence.
@@ -268,15 +281,15 @@ func parseV2Off(v minerjson.Value) (off, ok bool) {
 func parseV2Model(v minerjson.Value) string {
 	for _, d := range v.Get("DEVDETAILS").Elems() {
 		if s, ok := d.Get("Model").Str(); ok && s != "" {
-			return modelName(s)
+			return ModelName(s)
 		}
 	}
 	return ""
 }
 
-// modelName turns a MicroBT type ("M60S_VK40", "M50S.VH20", "m30s++") into
+// ModelName turns a MicroBT type ("M60S_VK40", "M50S.VH20", "m30s++") into
 // "WhatsMiner M60S".
-func modelName(t string) string {
+func ModelName(t string) string {
 	t = strings.TrimSpace(t)
 	if i := strings.IndexAny(t, "_."); i > 0 {
 		t = t[:i]

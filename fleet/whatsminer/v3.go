@@ -150,6 +150,16 @@ func deadlineErr(ctx context.Context, err error) error {
 	return err
 }
 
+// Read sends a read command (param may be empty) and returns the reply
+// when its code is 0.
+func (m *V3) Read(ctx context.Context, cmd, param string) (minerjson.Value, error) {
+	req := map[string]any{"cmd": cmd}
+	if param != "" {
+		req["param"] = param
+	}
+	return m.call(ctx, cmd, req)
+}
+
 // Status reads get.device.info and get.miner.status (summary, edevs,
 // pools), each on its own connection, at once.
 func (m *V3) Status(ctx context.Context) (fleet.Status, error) {
@@ -224,7 +234,7 @@ func parseV3(info, sum, edevs, pools minerjson.Value, st *fleet.Status) error {
 	}
 	msg := info.Get("msg")
 	if t, ok := msg.Get("miner").Get("type").Str(); ok {
-		st.Model = modelName(t)
+		st.Model = ModelName(t)
 	}
 	st.Mode = fleet.ModeMining
 	if w, ok := msg.Get("miner").Get("working").Bool(); ok && !w {
