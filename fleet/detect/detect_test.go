@@ -29,10 +29,15 @@ func (d *device) Snapshot() fleet.Status {
 	defer d.mu.Unlock()
 	return d.st
 }
-func (d *device) Sleep()                         { d.mu.Lock(); d.st.Mode = fleet.ModeSleeping; d.mu.Unlock() }
-func (d *device) Wake()                          { d.mu.Lock(); d.st.Mode = fleet.ModeMining; d.mu.Unlock() }
-func (d *device) SetPowerTarget(w float64) error { d.mu.Lock(); d.st.PowerLimitW = w; d.mu.Unlock(); return nil }
-func (d *device) Reboot()                        {}
+func (d *device) Sleep() { d.mu.Lock(); d.st.Mode = fleet.ModeSleeping; d.mu.Unlock() }
+func (d *device) Wake()  { d.mu.Lock(); d.st.Mode = fleet.ModeMining; d.mu.Unlock() }
+func (d *device) SetPowerTarget(w float64) error {
+	d.mu.Lock()
+	d.st.PowerLimitW = w
+	d.mu.Unlock()
+	return nil
+}
+func (d *device) Reboot() {}
 
 func newDevice(model string) *device {
 	return &device{st: fleet.Status{
