@@ -121,14 +121,26 @@ func LoadBTCPrices(r io.Reader, name string, missing MissingPolicy) (BTCPrices, 
 // parseDay parses a day as 2006-01-02, "2006-01-02 00:00:00 UTC",
 // "2006-01-02 00:00:00" or RFC 3339; the instant must be 00:00 UTC.
 func parseDay(s string) (time.Time, error) {
-	layouts := []string{time.DateOnly, "2006-01-02 15:04:05 MST", time.DateTime, time.RFC3339Nano}
+	var layouts []string
+	v := s
+	switch { // only the likely layout: a failed time.Parse allocates
+	case len(s) == len(time.DateOnly):
+		layouts = []string{time.DateOnly}
+	case len(s) > 10 && s[10] == 'T':
+		layouts = []string{time.RFC3339Nano}
+	case strings.HasSuffix(s, " UTC"):
+		v, layouts = strings.TrimSuffix(s, " UTC"), []string{time.DateTime}
+	case len(s) == len(time.DateTime):
+		layouts = []string{time.DateTime}
+	default:
+		if _, err := time.Parse("2006-01-02 15:04:05 MST", s); err == nil {
+			return time.Time{}, fmt.Errorf("date %q: only UTC is accepted", s)
+		}
+	}
 	for _, l := range layouts {
-		t, err := time.Parse(l, s)
+		t, err := time.Parse(l, v)
 		if err != nil {
 			continue
-		}
-		if l == "2006-01-02 15:04:05 MST" && !strings.HasSuffix(s, " UTC") {
-			return time.Time{}, fmt.Errorf("date %q: only UTC is accepted", s)
 		}
 		t = t.UTC()
 		if t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {

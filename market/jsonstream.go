@@ -169,20 +169,27 @@ func (n *flexNumber) UnmarshalJSON(b []byte) error {
 		n.s, n.set = "", false
 		return nil
 	}
-	if len(b) > 0 && b[0] == '"' {
+	if len(b) == 0 {
+		return errors.New("want a number, got nothing")
+	}
+	switch b[0] {
+	case '"':
+		if len(b) >= 2 && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && b[len(b)-1] == '"' {
+			n.s, n.set = string(b[1:len(b)-1]), true
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		n.s, n.set = s, true
 		return nil
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		// The decoder has checked the syntax: b is a JSON number.
+		n.s, n.set = string(b), true
+		return nil
 	}
-	var num json.Number
-	if err := json.Unmarshal(b, &num); err != nil {
-		return fmt.Errorf("want a number, got %s", truncateForError(b))
-	}
-	n.s, n.set = num.String(), true
-	return nil
+	return fmt.Errorf("want a number, got %s", truncateForError(b))
 }
 
 func truncateForError(b []byte) string {

@@ -172,7 +172,7 @@ type csvTable struct {
 func openCSV(r io.Reader, name string, max int64) (*csvTable, error) {
 	cr := csv.NewReader(&limitedReader{r: r, n: max})
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true
 	t := &csvTable{name: name, r: cr, cols: map[string]int{}}
 	rec, err := t.next()
 	if err == io.EOF {
@@ -181,6 +181,7 @@ func openCSV(r io.Reader, name string, max int64) (*csvTable, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec = append([]string(nil), rec...) // the reader reuses its record
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		rec[i] = h
