@@ -31,6 +31,7 @@ type fakeERCOT struct {
 	mu       sync.Mutex
 	faults   []http.HandlerFunc
 	requests []string
+	failPage int // the first request for this page gets a 500
 }
 
 func (f *fakeERCOT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,6 +53,16 @@ func (f *fakeERCOT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	size, _ := strconv.Atoi(q.Get("size"))
 	if err1 != nil || err2 != nil || page < 1 || size < 1 {
 		status(400, `{"statusCode":400,"message":"bad query"}`)(w, r)
+		return
+	}
+	f.mu.Lock()
+	fail := f.failPage == page
+	if fail {
+		f.failPage = 0
+	}
+	f.mu.Unlock()
+	if fail {
+		status(500, `{"statusCode":500,"message":"Internal server error"}`)(w, r)
 		return
 	}
 	sp := q.Get("settlementPoint")
@@ -152,7 +163,7 @@ func checkERCOT(t *testing.T, ps []ERCOTPrice, from, to string, step time.Durati
 }
 
 func TestSyncERCOTRealTimeAcrossDST(t *testing.T) {
-	fe := &fakeERCOT{}
+	fe := &fakeERCOT{failPage: 3} // a 500 in the middle of the pages
 	srv := httptest.NewServer(fe)
 	defer srv.Close()
 	c, _ := testClient(t)
@@ -167,8 +178,8 @@ func TestSyncERCOTRealTimeAcrossDST(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 	checkERCOT(t, readERCOTFile(t, path), "2024-03-09", "2024-03-11", 15*time.Minute, 96+92+96)
-	if n := len(fe.seen()); n != (96+92+96+49)/50 {
-		t.Errorf("%d requests, want %d pages", n, (96+92+96+49)/50)
+	if n := len(fe.seen()); n != (96+92+96+49)/50+1 {
+		t.Errorf("%d requests, want %d pages and the retry of page 3", n, (96+92+96+49)/50)
 	}
 
 	// The autumn day, into the same file: only its dates are asked for.

@@ -33,6 +33,7 @@ type fakeSources struct {
 	mining   []byte // hashrate/difficulty JSON for every interval
 	cmPage   int    // Coin Metrics rows per page
 	cgDown   bool   // CoinGecko answers 401 (its key-required answer)
+	midFail  bool   // the first request for a second page gets a 500
 }
 
 func newFakeSources(t *testing.T) (*fakeSources, *httptest.Server) {
@@ -149,6 +150,14 @@ func (f *fakeSources) serveCoinMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok := q.Get("next_page_token"); tok != "" {
+		f.mu.Lock()
+		fail := f.midFail
+		f.midFail = false
+		f.mu.Unlock()
+		if fail {
+			status(500, "internal error")(w, r)
+			return
+		}
 		if start, err1 = time.Parse(time.DateOnly, tok); err1 != nil {
 			status(400, `{"error":{"type":"bad_parameter","message":"bad token"}}`)(w, r)
 			return
@@ -272,14 +281,10 @@ func TestSyncBTCPricesFallbackToCoinMetricsPaginated(t *testing.T) {
 	fs.cmPage = 40
 	// A 429 with Retry-After on the first page and a 500 in the middle.
 	fs.fault("/v4/timeseries/asset-metrics", status(429, `{"error":{"type":"rate_limit"}}`, "Retry-After", "3"))
+	fs.midFail = true
 	c, sl := testClient(t)
 	dir := t.TempDir()
 	from, to := day0("2024-10-01"), day0("2025-01-31")
-	var once sync.Once
-	c.Sleep = func(ctx context.Context, d time.Duration) error {
-		once.Do(func() { fs.fault("/v4/timeseries/asset-metrics", status(500, "internal")) })
-		return sl.sleep(ctx, d)
-	}
 	res, err := c.SyncBTCPrices(context.Background(), dir, BTCPriceRequest{From: from, To: to, CoinGeckoURL: srv.URL, CoinMetricsURL: srv.URL})
 	if err != nil {
 		t.Fatalf("SyncBTCPrices() error = %v", err)
@@ -288,9 +293,10 @@ func TestSyncBTCPricesFallbackToCoinMetricsPaginated(t *testing.T) {
 	if res.Source != "coinmetrics" || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "coingecko failed") || !strings.Contains(res.Notes[0], "401") {
 		t.Errorf("result = %+v", res)
 	}
-	// 123 days at 40 a page: 4 pages, plus the 429 and the 500.
-	if n := len(fs.seen("/v4/timeseries/asset-metrics")); n != 6 {
-		t.Errorf("coin metrics requests = %d, want 6", n)
+	// 123 days at 40 a page: 4 pages, plus the 429 and the 500 (on page 2).
+	reqs := fs.seen("/v4/timeseries/asset-metrics")
+	if len(reqs) != 6 || strings.Contains(reqs[1], "next_page_token") || !strings.Contains(reqs[2], "next_page_token") || reqs[2] != reqs[3] {
+		t.Errorf("coin metrics requests = %q, want 6: page 1 twice (429), page 2 twice (500), pages 3 and 4", reqs)
 	}
 	if w := sl.all(); len(w) != 2 || w[0] != 3*time.Second {
 		t.Errorf("waits = %v, want [3s (Retry-After), backoff]", w)

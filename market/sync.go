@@ -134,13 +134,13 @@ func (c *Client) SyncBTCPrices(ctx context.Context, dir string, req BTCPriceRequ
 	cmURL := orDefault(req.CoinMetricsURL, DefaultCoinMetricsURL)
 	var fetched []DailyClose
 	sources := map[string]bool{}
+	src := req.Source
+	if src == "" {
+		src = SourceAuto
+	}
 	for _, r := range ranges {
 		var got []DailyClose
 		var err error
-		src := req.Source
-		if src == "" {
-			src = SourceAuto
-		}
 		switch src {
 		case SourceCoinGecko:
 			got, err = c.CoinGeckoDaily(ctx, cgURL, r.From, r.To, bar)
@@ -152,9 +152,10 @@ func (c *Client) SyncBTCPrices(ctx context.Context, dir string, req BTCPriceRequ
 			got, err = c.CoinGeckoDaily(ctx, cgURL, r.From, r.To, bar)
 			res.Source, res.URL = "coingecko", cgURL
 			if err != nil && ctx.Err() == nil {
-				res.Notes = append(res.Notes, fmt.Sprintf("coingecko failed (%v); used coinmetrics", err))
+				res.Notes = append(res.Notes, fmt.Sprintf("coingecko failed (%v); used coinmetrics", strings.TrimPrefix(err.Error(), "market: ")))
 				got, err = c.CoinMetricsDaily(ctx, cmURL, r.From, r.To, bar)
 				res.Source, res.URL = "coinmetrics", cmURL
+				src = SourceCoinMetrics // and for the remaining ranges
 			}
 		default:
 			return SyncResult{}, fmt.Errorf("%w: btc-price: unknown source %q (want auto, coingecko or coinmetrics)", ErrBadRequest, req.Source)
