@@ -276,3 +276,30 @@ func TestConcurrentCallsLogInOnce(t *testing.T) {
 		t.Errorf("logins = %d, want 1", n)
 	}
 }
+
+func TestMinimalStatus(t *testing.T) {
+	dev := newFakeDevice()
+	var paths []string
+	var mu sync.Mutex
+	h := NewSimHandler(dev)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	got, err := New(hostOf(srv), Config{Credentials: SimCredentials, Minimal: true}).Status(context.Background())
+	if err != nil {
+		t.Fatalf("minimal Status() error: %v", err)
+	}
+	want := dev.Snapshot()
+	if got.Mode != want.Mode || got.Model != want.Model || got.PowerW != want.PowerW || got.PowerLimitW != want.PowerLimitW ||
+		!near(got.HashrateTH, want.HashrateTH) || got.TempsC != nil || got.FansRPM != nil || got.Pools != nil || got.Errors != nil {
+		t.Errorf("minimal Status() = %+v, want mode, model, power, limit and hashrate only", got)
+	}
+	wantPaths := []string{"/api/v1/auth/login", "/api/v1/miner/details", "/api/v1/miner/stats", "/api/v1/performance/tuner-state"}
+	if strings.Join(paths, " ") != strings.Join(wantPaths, " ") {
+		t.Errorf("minimal Status() requested %v, want %v", paths, wantPaths)
+	}
+}
