@@ -61,7 +61,12 @@ func (e *FieldError) Error() string {
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 // Load reads, decodes and validates the site file at path.
-func Load(path string) (*Site, error) {
+func Load(path string) (*Site, error) { return LoadWith(path, nil) }
+
+// LoadWith is Load with a change applied after decoding and before
+// defaults that follow other fields and validation: `plan --market live`
+// uses it to put today's market into the file's market section.
+func LoadWith(path string, change func(*Site)) (*Site, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &SyntaxError{File: path, Msg: err.Error()}
@@ -71,11 +76,14 @@ func Load(path string) (*Site, error) {
 	if err != nil {
 		return nil, &SyntaxError{File: path, Msg: err.Error()}
 	}
-	return Parse(data, path)
+	return ParseWith(data, path, change)
 }
 
 // Parse decodes and validates a site file's bytes; name is used in messages.
-func Parse(data []byte, name string) (*Site, error) {
+func Parse(data []byte, name string) (*Site, error) { return ParseWith(data, name, nil) }
+
+// ParseWith is Parse with a change applied as LoadWith does.
+func ParseWith(data []byte, name string, change func(*Site)) (*Site, error) {
 	if len(data) > MaxFileBytes {
 		return nil, &SyntaxError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", MaxFileBytes)}
 	}
@@ -96,6 +104,9 @@ func Parse(data []byte, name string) (*Site, error) {
 		if doc.Body != nil {
 			collectLines(doc.Body, "", s.lines)
 		}
+	}
+	if change != nil {
+		change(&s)
 	}
 	s.applyDerivedDefaults()
 	if err := s.Validate(); err != nil {

@@ -17,7 +17,7 @@ import (
 
 func newPlanCmd(e *env) *cobra.Command {
 	var asJSON, asCSV bool
-	var out, marketSrc string
+	var out, marketSrc, cacheDir string
 	cmd := &cobra.Command{
 		Use:   "plan SITE.yaml",
 		Short: "Compare the site's strategies: capex, NPV, IRR, payback, EBITDA by year, value",
@@ -30,7 +30,7 @@ func newPlanCmd(e *env) *cobra.Command {
 			if asJSON && asCSV {
 				return badInputf("--json and --csv: choose one")
 			}
-			s, err := loadSiteWithMarket(cmd.Context(), e, args[0], marketSrc)
+			s, marketNote, err := loadSiteWithMarket(cmd.Context(), e, args[0], marketSrc, cacheDir, asJSON || asCSV)
 			if err != nil {
 				return err
 			}
@@ -49,6 +49,9 @@ func newPlanCmd(e *env) *cobra.Command {
 			case asCSV:
 				return writePlanCSV(e.stdout, s, outcomes)
 			}
+			if marketNote != "" {
+				fmt.Fprintln(e.stdout, marketNote)
+			}
 			writePlanTable(e.stdout, s, outcomes)
 			if out != "" {
 				fmt.Fprintf(e.stdout, "\nreport written to %s\n", out)
@@ -60,7 +63,8 @@ func newPlanCmd(e *env) *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&asCSV, "csv", false, "print the monthly cash flows of every strategy as CSV")
 	f.StringVar(&out, "out", "", "write a self-contained HTML report with SVG charts to this file")
-	f.StringVar(&marketSrc, "market", "file", "market state: file (the site file's), live (fetch now), cache (last fetched)")
+	f.StringVar(&marketSrc, "market", "file", "market state: file (the site file's), live (fetch now, falling back to the cache), cache (last fetched)")
+	f.StringVar(&cacheDir, "cache-dir", "", "data cache directory (default $HASHPIVOT_CACHE_DIR, else $XDG_CACHE_HOME/hashpivot)")
 	return cmd
 }
 
