@@ -47,6 +47,10 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("cgminer: status %s code %d: %s", e.Status, e.Code, e.Msg)
 }
 
+// plainDialer dials without TCP keep-alive: a connection lives for one
+// command, and the keep-alive options cost four system calls per device.
+var plainDialer = &net.Dialer{KeepAlive: -1}
+
 // ErrNoReply is a connection the device closed without a byte.
 var ErrNoReply = errors.New("cgminer: connection closed without a reply")
 
@@ -78,8 +82,7 @@ func (c *Client) exchange(ctx context.Context, req []byte, fn func([]byte) error
 	defer cancel()
 	dial := c.Dialer
 	if dial == nil {
-		d := net.Dialer{}
-		dial = d.DialContext
+		dial = plainDialer.DialContext
 	}
 	conn, err := dial(ctx, "tcp", c.Addr)
 	if err != nil {
@@ -100,10 +103,13 @@ func (c *Client) exchange(ctx context.Context, req []byte, fn func([]byte) error
 			bufPool.Put(bp)
 		}
 	}()
-	buf, err := readReply(conn, (*bp)[:0], c.maxReply())
+	buf, sawNUL, err := readReply(conn, (*bp)[:0], c.maxReply())
 	*bp = buf[:0]
 	if err != nil {
 		return ctxErr(ctx, err)
+	}
+	if sawNUL {
+		awaitClose(conn)
 	}
 	if len(buf) == 0 {
 		return ErrNoReply
@@ -114,31 +120,55 @@ func (c *Client) exchange(ctx context.Context, req []byte, fn func([]byte) error
 // readReply reads until the terminating NUL, the end of the stream or max
 // bytes, whichever comes first. A reply cut at max is returned as it is:
 // the parser repairs truncation.
-func readReply(r io.Reader, buf []byte, max int) ([]byte, error) {
+func readReply(r io.Reader, buf []byte, max int) (_ []byte, sawNUL bool, _ error) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		room := min(cap(buf), max) - len(buf)
 		if room <= 0 {
-			return buf, nil
+			return buf, false, nil
 		}
 		n, err := r.Read(buf[len(buf) : len(buf)+room])
 		if n > 0 {
 			start := len(buf)
 			buf = buf[:start+n]
 			if i := bytes.IndexByte(buf[start:], 0); i >= 0 {
-				return buf[:start+i], nil
+				return buf[:start+i], true, nil
 			}
 		}
 		if err == io.EOF {
-			return buf, nil
+			return buf, false, nil
 		}
 		if err != nil {
 			if len(buf) > 0 && isReset(err) {
-				return buf, nil // a reset after a full reply is a normal close on some firmwares
+				return buf, false, nil // a reset after a full reply is a normal close on some firmwares
 			}
-			return buf, err
+			return buf, false, err
+		}
+	}
+}
+
+// closeGrace is how long a client waits, after a reply's NUL, for the
+// device to close the connection.
+const closeGrace = 100 * time.Millisecond
+
+// awaitClose lets the device close first, as cgminer does right after the
+// NUL, so that the TIME_WAIT state stays on the device's side and the
+// client's ephemeral ports are free again at once (a poller of 100,000
+// devices would otherwise hold tens of thousands). A device that keeps the
+// connection open gets a reset instead.
+func awaitClose(conn net.Conn) {
+	_ = conn.SetReadDeadline(time.Now().Add(closeGrace))
+	var b [64]byte
+	for {
+		if _, err := conn.Read(b[:]); err != nil {
+			if err != io.EOF {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0)
+				}
+			}
+			return
 		}
 	}
 }

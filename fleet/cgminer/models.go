@@ -64,10 +64,10 @@ func LookupModel(name string) (Model, bool) {
 	return best, found
 }
 
+var modelNormalizer = strings.NewReplacer(" ", "", "_", "", "-", "", "avalonminer", "avalon")
+
 func normModel(s string) string {
-	s = strings.ToLower(s)
-	s = strings.NewReplacer(" ", "", "_", "", "-", "", "avalonminer", "avalon", "whatsminer", "whatsminer").Replace(s)
-	return s
+	return modelNormalizer.Replace(strings.ToLower(s))
 }
 
 // isModelLetter reports whether b continues a model name ("s19" followed by

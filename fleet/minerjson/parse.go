@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -77,7 +78,14 @@ func (q Quirks) String() string {
 // firmwares) yields what was read, with open containers closed and
 // QuirkTruncated set.
 func Parse(data []byte) (Value, Quirks, error) {
-	p := parser{data: data}
+	p := parserPool.Get().(*parser)
+	defer func() {
+		clear(p.members)
+		clear(p.elems)
+		*p = parser{members: p.members[:0], elems: p.elems[:0], seen: p.seen}
+		parserPool.Put(p)
+	}()
+	p.data = data
 	p.skipSpace()
 	if p.i >= len(p.data) {
 		return Value{}, 0, ErrEmpty
@@ -151,7 +159,17 @@ type parser struct {
 	data   []byte
 	i      int
 	quirks Quirks
+
+	// Scratch stacks: the members and elements of the containers being
+	// read, copied into exactly sized slices when each container closes.
+	members []Member
+	elems   []Value
+	// seen holds the keys of the object being read at each depth, to
+	// notice duplicates; the maps are reused.
+	seen []map[string]struct{}
 }
+
+var parserPool = sync.Pool{New: func() any { return new(parser) }}
 
 func (p *parser) errorf(format string, args ...any) error {
 	return &SyntaxError{Offset: p.i, Msg: fmt.Sprintf(format, args...)}
@@ -211,20 +229,34 @@ func (p *parser) value(depth int) (Value, error) {
 
 func (p *parser) object(depth int) (Value, error) {
 	p.i++ // {
-	v := Value{kind: Object}
-	var seen map[string]struct{}
+	base := len(p.members)
+	for len(p.seen) <= depth {
+		p.seen = append(p.seen, make(map[string]struct{}, 16))
+	}
+	seen := p.seen[depth]
+	clear(seen)
+	done := func() Value {
+		v := Value{kind: Object}
+		if n := len(p.members) - base; n > 0 {
+			v.obj = make([]Member, n)
+			copy(v.obj, p.members[base:])
+		}
+		clear(p.members[base:])
+		p.members = p.members[:base]
+		return v
+	}
 	expectComma := false
 	for {
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			p.quirks |= QuirkTruncated
-			return v, nil
+			return done(), nil
 		}
 		c := p.data[p.i]
 		switch {
 		case c == '}':
 			p.i++
-			return v, nil
+			return done(), nil
 		case c == ',':
 			p.i++
 			if !expectComma {
@@ -241,25 +273,27 @@ func (p *parser) object(depth int) (Value, error) {
 				p.quirks |= QuirkMissingComma
 			}
 		default:
+			p.members = p.members[:base]
 			return Value{}, p.errorf("object key: unexpected %q", c)
 		}
-		key, ok := p.str()
+		key, ok := p.key()
 		if !ok {
-			return v, nil
+			return done(), nil
 		}
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			p.quirks |= QuirkTruncated
-			return v, nil
+			return done(), nil
 		}
 		if p.data[p.i] != ':' {
+			p.members = p.members[:base]
 			return Value{}, p.errorf("after key %q: want ':', got %q", key, p.data[p.i])
 		}
 		p.i++
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			p.quirks |= QuirkTruncated
-			return v, nil
+			return done(), nil
 		}
 		var val Value
 		if c := p.data[p.i]; c == ',' || c == '}' {
@@ -269,22 +303,20 @@ func (p *parser) object(depth int) (Value, error) {
 			var err error
 			val, err = p.value(depth + 1)
 			if err != nil {
+				p.members = p.members[:base]
 				return Value{}, err
 			}
 		}
 		if val.kind == Invalid { // a scalar cut short by the end of input
-			return v, nil
-		}
-		if seen == nil {
-			seen = make(map[string]struct{}, 8)
+			return done(), nil
 		}
 		if _, dup := seen[key]; dup {
 			p.quirks |= QuirkDuplicateKey
 		}
 		seen[key] = struct{}{}
-		v.obj = append(v.obj, Member{Key: key, Value: val})
+		p.members = append(p.members, Member{Key: key, Value: val})
 		if p.quirks&QuirkTruncated != 0 {
-			return v, nil
+			return done(), nil
 		}
 		expectComma = true
 	}
@@ -292,19 +324,29 @@ func (p *parser) object(depth int) (Value, error) {
 
 func (p *parser) array(depth int) (Value, error) {
 	p.i++ // [
-	v := Value{kind: Array}
+	base := len(p.elems)
+	done := func() Value {
+		v := Value{kind: Array}
+		if n := len(p.elems) - base; n > 0 {
+			v.arr = make([]Value, n)
+			copy(v.arr, p.elems[base:])
+		}
+		clear(p.elems[base:])
+		p.elems = p.elems[:base]
+		return v
+	}
 	expectComma := false
 	for {
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			p.quirks |= QuirkTruncated
-			return v, nil
+			return done(), nil
 		}
 		c := p.data[p.i]
 		switch c {
 		case ']':
 			p.i++
-			return v, nil
+			return done(), nil
 		case ',':
 			p.i++
 			if !expectComma {
@@ -322,14 +364,39 @@ func (p *parser) array(depth int) (Value, error) {
 		}
 		el, err := p.value(depth + 1)
 		if err != nil {
+			p.elems = p.elems[:base]
 			return Value{}, err
 		}
 		if el.kind == Invalid { // a scalar cut short by the end of input
-			return v, nil
+			return done(), nil
 		}
-		v.arr = append(v.arr, el)
+		p.elems = append(p.elems, el)
 		expectComma = true
 	}
+}
+
+// key reads an object key, sharing the string of keys seen before (miner
+// replies repeat the same few hundred keys).
+func (p *parser) key() (string, bool) {
+	start := p.i + 1
+	for j := start; j < len(p.data) && j-start <= maxInternLen; j++ {
+		c := p.data[j]
+		if c == '\\' {
+			break
+		}
+		if c == '"' {
+			if s, ok := interned(p.data[start:j]); ok {
+				p.i = j + 1
+				return s, true
+			}
+			break
+		}
+	}
+	s, ok := p.str()
+	if ok {
+		intern(s)
+	}
+	return s, ok
 }
 
 // str reads a quoted string starting at the opening quote. It reports false

@@ -151,6 +151,7 @@ func TestParseTargets(t *testing.T) {
 		{[]string{"@sites.txt"}, []string{"10.9.0.1:4028", "10.9.0.2:4433", "10.9.0.3:4433"}},
 	}
 	files := map[string]string{"sites.txt": "# rack 1\n10.9.0.1\n\n10.9.0.2-3:4433  # whatsminer v3\n"}
+	hinted := map[string]string{"scan.txt": "127.0.0.1:40000  antminer  Antminer S19 Pro\n127.0.0.1:40001\twhatsminer\n"}
 	open := func(p string) (io.ReadCloser, error) {
 		s, ok := files[p]
 		if !ok {
@@ -160,9 +161,16 @@ func TestParseTargets(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got, err := ParseTargets(tc.in, open)
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("ParseTargets(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		if err != nil || !reflect.DeepEqual(Addrs(got), tc.want) {
+			t.Errorf("ParseTargets(%q) = %q, %v; want %q", tc.in, Addrs(got), err, tc.want)
 		}
+	}
+	got, err := ParseTargets([]string{"@scan.txt"}, func(p string) (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(hinted[p])), nil
+	})
+	want := []Target{{"127.0.0.1:40000", "antminer"}, {"127.0.0.1:40001", "whatsminer"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseTargets(scan output) = %+v, %v; want %+v", got, err, want)
 	}
 }
 
@@ -224,7 +232,7 @@ func FuzzParseTargets(f *testing.F) {
 		if err != nil && !strings.HasPrefix(in, "@") {
 			t.Fatalf("Expand(%q) ok but ParseTargets fails: %v", in, err)
 		}
-		for _, a := range out {
+		for _, a := range Addrs(out) {
 			if _, _, err := splitPort(a); err != nil {
 				t.Fatalf("ParseTargets(%q) gave %q: %v", in, a, err)
 			}

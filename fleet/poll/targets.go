@@ -12,6 +12,15 @@ import (
 	"strings"
 )
 
+// Addrs returns the addresses of targets.
+func Addrs(targets []Target) []string {
+	out := make([]string, len(targets))
+	for i, t := range targets {
+		out[i] = t.Addr
+	}
+	return out
+}
+
 // DefaultPort is the port of a target that names none: the cgminer RPC.
 const DefaultPort = 4028
 
@@ -38,35 +47,46 @@ func (e *TargetError) Unwrap() error { return e.Err }
 // ErrTooMany is an expansion beyond MaxTargets.
 var ErrTooMany = fmt.Errorf("more than %d addresses", MaxTargets)
 
+// Target is one device address, with the firmware a targets file names for
+// it (empty: detect it).
+type Target struct {
+	Addr     string
+	Firmware string
+}
+
 // ParseTargets expands targets (see the package comment) into host:port
 // addresses, in order, without duplicates. "@path" reads a file through
-// open (os.Open when nil).
-func ParseTargets(targets []string, open func(string) (io.ReadCloser, error)) ([]string, error) {
+// open (os.Open when nil): one target a line, optionally followed by the
+// firmware of its devices (the output of `hashpivot fleet scan`); further
+// fields and anything after # are ignored.
+func ParseTargets(targets []string, open func(string) (io.ReadCloser, error)) ([]Target, error) {
 	if open == nil {
 		open = func(p string) (io.ReadCloser, error) { return os.Open(p) }
 	}
-	var out []string
+	var out []Target
 	seen := map[string]struct{}{}
-	add := func(a string) error {
-		if _, dup := seen[a]; dup {
+	adder := func(fw string) func(string) error {
+		return func(a string) error {
+			if _, dup := seen[a]; dup {
+				return nil
+			}
+			if len(out) >= MaxTargets {
+				return ErrTooMany
+			}
+			seen[a] = struct{}{}
+			out = append(out, Target{Addr: a, Firmware: fw})
 			return nil
 		}
-		if len(out) >= MaxTargets {
-			return ErrTooMany
-		}
-		seen[a] = struct{}{}
-		out = append(out, a)
-		return nil
 	}
 	for i, t := range targets {
 		src := "argument " + strconv.Itoa(i+1)
 		if path, ok := strings.CutPrefix(t, "@"); ok {
-			if err := readFile(path, open, add); err != nil {
+			if err := readFile(path, open, adder); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := Expand(t, add); err != nil {
+		if err := Expand(t, adder("")); err != nil {
 			return nil, &TargetError{Source: src, Target: t, Err: err}
 		}
 	}
@@ -76,7 +96,7 @@ func ParseTargets(targets []string, open func(string) (io.ReadCloser, error)) ([
 	return out, nil
 }
 
-func readFile(path string, open func(string) (io.ReadCloser, error), add func(string) error) error {
+func readFile(path string, open func(string) (io.ReadCloser, error), adder func(fw string) func(string) error) error {
 	f, err := open(path)
 	if err != nil {
 		return fmt.Errorf("poll: targets file: %w", err)
@@ -95,10 +115,16 @@ func readFile(path string, open func(string) (io.ReadCloser, error), add func(st
 		if i := strings.IndexByte(t, '#'); i >= 0 {
 			t = t[:i]
 		}
-		for _, field := range strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
-			if err := Expand(field, add); err != nil {
-				return &TargetError{Source: path + ":" + strconv.Itoa(line), Target: field, Err: err}
-			}
+		fields := strings.Fields(t)
+		if len(fields) == 0 {
+			continue
+		}
+		fw := ""
+		if len(fields) > 1 {
+			fw = fields[1]
+		}
+		if err := Expand(fields[0], adder(fw)); err != nil {
+			return &TargetError{Source: path + ":" + strconv.Itoa(line), Target: fields[0], Err: err}
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -33,6 +33,6 @@ func RaiseFileLimit(need uint64) error {
 		}
 	}
 	return fmt.Errorf("sim: %d simulated devices need %d open files, the limit is %d (hard %d): "+
-		"raise it (`ulimit -n %d` as root, or LimitNOFILE= in a systemd unit) or simulate fewer devices",
+		"raise it (`ulimit -n %d` as root, or LimitNOFILE= in a systemd unit), split the devices over processes (hashpivot sim --shards), or simulate fewer",
 		need-fileMargin, need, lim.Cur, lim.Max, need)
 }

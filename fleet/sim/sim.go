@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ const FirmwareMix = "mix"
 
 // fileMargin is the open files a simulator needs besides one per device:
 // connections being served, the status server, the runtime.
-const fileMargin = 8192
+const fileMargin = 2048
 
 // Config describes a simulated site. Zero fields take the defaults noted.
 type Config struct {
@@ -44,6 +45,11 @@ type Config struct {
 	Seed         uint64
 	Delays       Delays
 	Now          func() time.Time // default time.Now
+	// Shard and Shards split the devices over processes (each process has
+	// its own open-file limit): this Sim listens for and reports devices
+	// [Shard*Miners/Shards, (Shard+1)*Miners/Shards) only. Shards 0 or 1:
+	// all devices.
+	Shard, Shards int
 }
 
 // mix is the share of each firmware in a "mix" fleet, typical of a
@@ -130,6 +136,9 @@ func New(cfg Config) (*Sim, error) {
 	if math.IsNaN(cfg.Faults) || cfg.Faults < 0 || cfg.Faults > 1 {
 		errs = append(errs, fmt.Errorf("faults: must be in [0, 1] (got %v)", cfg.Faults))
 	}
+	if cfg.Shards < 0 || cfg.Shards > 1024 || cfg.Shard < 0 || (cfg.Shards > 0 && cfg.Shard >= cfg.Shards) || (cfg.Shards == 0 && cfg.Shard != 0) {
+		errs = append(errs, fmt.Errorf("shards: shard %d of %d is not in 0..shards-1 with shards in 0..1024", cfg.Shard, cfg.Shards))
+	}
 	if cfg.GPUs < 0 || cfg.GPUs > 100_000 {
 		errs = append(errs, fmt.Errorf("gpus: must be in 0..100000 (got %d)", cfg.GPUs))
 	}
@@ -182,11 +191,20 @@ func pick(firmware string, rng *rand.Rand) (string, string) {
 	return last.firmware, last.models[0]
 }
 
-// Addresses returns each device's host:port, in device order.
+// Addresses returns every device's host:port, in device order (all shards).
 func (s *Sim) Addresses() []string { return s.addrs }
 
-// Devices returns the devices, in the order of Addresses.
+// Devices returns every device, in the order of Addresses (all shards).
 func (s *Sim) Devices() []*Device { return s.devices }
+
+// ShardRange returns the devices this Sim serves: indices [lo, hi).
+func (s *Sim) ShardRange() (lo, hi int) {
+	if s.cfg.Shards <= 1 {
+		return 0, len(s.devices)
+	}
+	n := len(s.devices)
+	return s.cfg.Shard * n / s.cfg.Shards, (s.cfg.Shard + 1) * n / s.cfg.Shards
+}
 
 // Truth is what the simulated site really does, for comparison with what
 // the fleet tools report.
@@ -200,10 +218,11 @@ type Truth struct {
 	GPUPowerW  float64        `json:"gpu_power_w"`
 }
 
-// Truth sums every device's state now.
+// Truth sums the state now of the devices this Sim serves.
 func (s *Sim) Truth() Truth {
-	t := Truth{Devices: len(s.devices), ByFirmware: map[string]int{}, GPUs: len(s.gpus)}
-	for _, d := range s.devices {
+	lo, hi := s.ShardRange()
+	t := Truth{Devices: hi - lo, ByFirmware: map[string]int{}, GPUs: len(s.gpus)}
+	for _, d := range s.devices[lo:hi] {
 		st := d.Snapshot()
 		t.PowerW += st.PowerW
 		t.HashrateTH += st.HashrateTH
@@ -260,25 +279,31 @@ func Credentials(firmware string) fleet.Credentials {
 	return fleet.Credentials{}
 }
 
-// Listen opens every device's port (raising the open-file limit first)
-// and returns the listeners in device order. On error nothing stays open.
+// Listen opens the port of every device this Sim serves (raising the
+// open-file limit first) and returns the listeners in device order. On
+// error nothing stays open.
 func (s *Sim) Listen(ctx context.Context) ([]net.Listener, error) {
-	if err := RaiseFileLimit(uint64(len(s.devices)) + fileMargin); err != nil {
+	lo, hi := s.ShardRange()
+	if err := RaiseFileLimit(uint64(hi-lo) + fileMargin); err != nil {
 		return nil, err
 	}
-	lc := net.ListenConfig{}
+	lc := net.ListenConfig{KeepAlive: -1} // connections last one exchange
 	lns := make([]net.Listener, 0, len(s.addrs))
 	closeAll := func() {
 		for _, ln := range lns {
 			ln.Close()
 		}
 	}
-	for i, addr := range s.addrs {
+	for i := lo; i < hi; i++ {
+		addr := s.addrs[i]
 		ln, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
 			closeAll()
 			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
-				return nil, fmt.Errorf("sim: out of file descriptors after %d of %d devices (%w): raise `ulimit -n`", i, len(s.addrs), err)
+				return nil, fmt.Errorf("sim: out of file descriptors after %d of %d devices (%w): raise `ulimit -n` or use more shards", i-lo, hi-lo, err)
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return nil, fmt.Errorf("sim: device %d: %w (ports in the kernel's ephemeral range, %s, may be held by outgoing connections: choose base-port and ports-per-address below it)", i, err, ephemeralRange())
 			}
 			return nil, fmt.Errorf("sim: device %d: %w", i, err)
 		}
@@ -294,8 +319,9 @@ func (s *Sim) Listen(ctx context.Context) ([]net.Listener, error) {
 // statusLn is not nil, the status server, until ctx ends. It returns the
 // first server error other than the shutdown.
 func (s *Sim) Serve(ctx context.Context, lns []net.Listener, statusLn net.Listener) error {
-	if len(lns) != len(s.devices) {
-		return fmt.Errorf("sim: %d listeners for %d devices", len(lns), len(s.devices))
+	lo, hi := s.ShardRange()
+	if len(lns) != hi-lo {
+		return fmt.Errorf("sim: %d listeners for %d devices", len(lns), hi-lo)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -313,7 +339,7 @@ func (s *Sim) Serve(ctx context.Context, lns []net.Listener, statusLn net.Listen
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fail(serveDevice(ctx, ln, s.devices[i]))
+			fail(serveDevice(ctx, ln, s.devices[lo+i]))
 		}()
 	}
 	if statusLn != nil {
@@ -367,4 +393,44 @@ func (s *Sim) gpuSnapshot() []gpu.SimGPU {
 		out[i] = g
 	}
 	return out
+}
+
+// SumTruth adds the truths of shards.
+func SumTruth(ts ...Truth) Truth {
+	out := Truth{ByFirmware: map[string]int{}}
+	for _, t := range ts {
+		out.Devices += t.Devices
+		out.PowerW += t.PowerW
+		out.HashrateTH += t.HashrateTH
+		out.Sleeping += t.Sleeping
+		for k, v := range t.ByFirmware {
+			out.ByFirmware[k] += v
+		}
+		out.GPUs += t.GPUs
+		out.GPUPowerW += t.GPUPowerW
+	}
+	return out
+}
+
+// GPUHandler serves the simulated GPUs in dcgm-exporter's format (nil
+// without GPUs).
+func (s *Sim) GPUHandler() http.Handler {
+	if len(s.gpus) == 0 {
+		return nil
+	}
+	return gpu.NewDCGMSimHandlerFunc(s.gpuSnapshot)
+}
+
+// ephemeralRange reads the kernel's range of ports for outgoing
+// connections (Linux), for error messages.
+func ephemeralRange() string {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return "often 32768-60999"
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return "often 32768-60999"
+	}
+	return f[0] + "-" + f[1]
 }

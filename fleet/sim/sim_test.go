@@ -183,3 +183,27 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		t.Errorf("running out of loopback addresses: %v", err)
 	}
 }
+
+// Two shards of one configuration serve disjoint halves of the same site.
+func TestShardsSplitTheSite(t *testing.T) {
+	cfg := Config{Miners: 90, Firmware: fleet.FirmwareAvalon, Listen: fmt.Sprintf("127.%d.%d.1", 1+rand.IntN(250), rand.IntN(250)), BasePort: 20000 + rand.IntN(10000), Seed: 5}
+	whole, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []Truth
+	for i := range 2 {
+		c := cfg
+		c.Shard, c.Shards = i, 2
+		s, _ := startSim(t, c)
+		lo, hi := s.ShardRange()
+		if want := []int{0, 45, 90}; lo != want[i] || hi != want[i+1] {
+			t.Errorf("shard %d serves [%d, %d)", i, lo, hi)
+		}
+		parts = append(parts, s.Truth())
+	}
+	sum, all := SumTruth(parts...), whole.Truth()
+	if sum.Devices != 90 || math.Abs(sum.PowerW-all.PowerW) > 1e-6 || math.Abs(sum.HashrateTH-all.HashrateTH) > 1e-6 {
+		t.Errorf("shards sum to %+v, the whole site is %+v", sum, all)
+	}
+}

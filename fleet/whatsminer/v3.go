@@ -100,7 +100,7 @@ func (m *V3) call(ctx context.Context, cmd string, req map[string]any) (minerjso
 	defer cancel()
 	dial := m.opts.Dialer
 	if dial == nil {
-		d := net.Dialer{}
+		d := net.Dialer{KeepAlive: -1} // one request per connection
 		dial = d.DialContext
 	}
 	conn, err := dial(ctx, "tcp", m.addr)
@@ -124,6 +124,11 @@ func (m *V3) call(ctx context.Context, cmd string, req map[string]any) (minerjso
 	reply, err := ReadFrame(conn, max)
 	if err != nil {
 		return minerjson.Value{}, m.fail(cmd, deadlineErr(ctx, err))
+	}
+	// The device would wait for another frame: reset rather than close, so
+	// that no TIME_WAIT holds this client's port.
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
 	}
 	v, _, err := minerjson.Parse(reply)
 	if err != nil {

@@ -1,19 +1,648 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
 
+	"github.com/goccy/go-yaml"
+	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/detect"
+	"github.com/hashpivot/hashpivot/fleet/poll"
+	"github.com/hashpivot/hashpivot/fleet/sim"
+	"github.com/hashpivot/hashpivot/internal/progress"
 	"github.com/spf13/cobra"
 )
 
-// newFleetCmd is a placeholder until its issue lands.
+// Environment variables that carry miner credentials. Per firmware:
+// HASHPIVOT_<FIRMWARE>_USER / _PASSWORD, FIRMWARE in upper case with '-'
+// written '_' (HASHPIVOT_WHATSMINER_V3_PASSWORD).
+const (
+	envMinerUser     = "HASHPIVOT_MINER_USER"
+	envMinerPassword = "HASHPIVOT_MINER_PASSWORD"
+)
+
+// maxCredentialsFile bounds the credentials file.
+const maxCredentialsFile = 1 << 20
+
+// fleetOpts are the flags shared by the fleet subcommands.
+type fleetOpts struct {
+	asJSON      bool
+	timeout     time.Duration
+	concurrency int
+	credentials string
+	firmware    string
+	noDefaults  bool
+}
+
 func newFleetCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "fleet",
-		Short:  "(not yet implemented)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("fleet: not yet implemented")
+	o := &fleetOpts{}
+	cmd := &cobra.Command{
+		Use:   "fleet",
+		Short: "Scan, read and command miners: cgminer RPC, WhatsMiner, Braiins OS, LuxOS",
+		Long: `Talk to the miners of a site over their own APIs. TARGETS are addresses
+(10.0.0.5, 10.0.0.5:4028), port ranges (127.0.0.1:40000-41999), host ranges
+(10.0.1.1-254), CIDR blocks (10.0.2.0/24) or @file (one target a line,
+optionally followed by its firmware, as "fleet scan" prints it).
+
+Credentials come from --credentials FILE or the environment
+($HASHPIVOT_MINER_USER, $HASHPIVOT_MINER_PASSWORD, and per firmware
+$HASHPIVOT_WHATSMINER_PASSWORD etc.), never from the command line, and are
+never printed. Without any, the firmwares' factory logins are tried. See
+docs/fleet.md.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return badInputf("fleet %q: unknown command; want scan, status, sleep, wake, power-target or reboot", args[0])
+			}
+			return cmd.Help()
 		},
 	}
+	pf := cmd.PersistentFlags()
+	pf.BoolVar(&o.asJSON, "json", false, "print JSON")
+	pf.DurationVar(&o.timeout, "timeout", poll.DefaultTimeout, "per-device deadline (every exchange with one device)")
+	pf.IntVar(&o.concurrency, "concurrency", poll.DefaultConcurrency, "devices asked at once")
+	pf.StringVar(&o.credentials, "credentials", "", "YAML file of logins per firmware (see docs/fleet.md)")
+	pf.StringVar(&o.firmware, "firmware", "", "skip detection: every target runs this firmware ("+strings.Join(detect.Firmwares, ", ")+")")
+	pf.BoolVar(&o.noDefaults, "no-factory-logins", false, "do not fall back to the firmwares' factory logins")
+	cmd.AddCommand(
+		newFleetScanCmd(e, o),
+		newFleetStatusCmd(e, o),
+		newFleetControlCmd(e, o, "sleep", "Stop hashing (the device stays powered and answering)", func(ctx context.Context, m fleet.Miner) error { return m.Sleep(ctx) }),
+		newFleetControlCmd(e, o, "wake", "Resume hashing", func(ctx context.Context, m fleet.Miner) error { return m.Wake(ctx) }),
+		newFleetControlCmd(e, o, "reboot", "Reboot the devices", func(ctx context.Context, m fleet.Miner) error { return m.Reboot(ctx) }),
+		newFleetPowerTargetCmd(e, o),
+	)
+	return cmd
+}
+
+func (o *fleetOpts) check() error {
+	var errs []error
+	if o.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("--timeout: must be > 0 (got %v)", o.timeout))
+	}
+	if o.concurrency < 1 || o.concurrency > 65536 {
+		errs = append(errs, fmt.Errorf("--concurrency: must be in 1..65536 (got %d)", o.concurrency))
+	}
+	if o.firmware != "" && !slices.Contains(detect.Firmwares, o.firmware) {
+		errs = append(errs, fmt.Errorf("--firmware: must be one of %s (got %q)", strings.Join(detect.Firmwares, ", "), o.firmware))
+	}
+	return badInput(errors.Join(errs...))
+}
+
+// fleetCtx is the command's context, ended by Ctrl-C or SIGTERM.
+func fleetCtx(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// credentialSet is the parsed credentials file: a default and per-firmware
+// logins.
+type credentialSet map[string]fleet.Credentials
+
+// loadCredentials reads the credentials file. Its messages never quote the
+// file's text (go-yaml's excerpts would show a password).
+func loadCredentials(path string) (credentialSet, error) {
+	out := credentialSet{}
+	if path == "" {
+		return out, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, badInputf("--credentials: %v", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCredentialsFile+1))
+	if err != nil {
+		return nil, badInputf("--credentials %s: %v", path, err)
+	}
+	if len(data) > maxCredentialsFile {
+		return nil, badInputf("--credentials %s: larger than %d bytes", path, maxCredentialsFile)
+	}
+	var raw map[string]struct {
+		User     string `yaml:"user"`
+		Password string `yaml:"password"`
+	}
+	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return nil, badInputf("--credentials %s: %s", path, safeYAMLError(err))
+	}
+	var errs []error
+	for key, c := range raw {
+		if key != "default" && !slices.Contains(detect.Firmwares, key) {
+			errs = append(errs, fmt.Errorf("%s: unknown key; want default or one of %s", key, strings.Join(detect.Firmwares, ", ")))
+			continue
+		}
+		out[key] = fleet.Credentials{User: c.User, Password: c.Password}
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, badInputf("--credentials %s: %w", path, errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// safeYAMLError keeps the position and the kind of a go-yaml error and
+// drops the source excerpt and any quoted value.
+func safeYAMLError(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	pos := ""
+	if strings.HasPrefix(msg, "[") {
+		if end := strings.IndexByte(msg, ']'); end > 0 {
+			pos = "line:column " + msg[1:end] + ": "
+			msg = strings.TrimSpace(msg[end+1:])
+		}
+	}
+	switch {
+	case strings.Contains(msg, "unknown field"):
+		if i := strings.IndexByte(msg, '"'); i >= 0 {
+			return pos + "unknown key " + msg[i:] + "; want user and password"
+		}
+		return pos + "unknown key; want user and password"
+	case strings.Contains(msg, "duplicate"):
+		return pos + "duplicate key"
+	}
+	return pos + "not a YAML map of firmware: {user, password}"
+}
+
+// resolver returns the login for a firmware: the per-firmware entry beats
+// the default; within one level the environment beats the file; without
+// any, the factory login (unless --no-factory-logins).
+func (o *fleetOpts) resolver(file credentialSet, getenv func(string) string) func(string) fleet.Credentials {
+	return func(fw string) fleet.Credentials {
+		envName := "HASHPIVOT_" + strings.ToUpper(strings.ReplaceAll(fw, "-", "_"))
+		pick := func(envUser, envPass string, fc fleet.Credentials, ok bool) (fleet.Credentials, bool) {
+			u, p := getenv(envUser), getenv(envPass)
+			if u != "" || p != "" {
+				if u == "" {
+					u = fc.User
+				}
+				if p == "" {
+					p = fc.Password
+				}
+				return fleet.Credentials{User: u, Password: p}, true
+			}
+			return fc, ok
+		}
+		fc, ok := file[fw]
+		if c, found := pick(envName+"_USER", envName+"_PASSWORD", fc, ok); found {
+			if c.User == "" {
+				c.User = sim.Credentials(fw).User
+			}
+			return c
+		}
+		dc, ok := file["default"]
+		if c, found := pick(envMinerUser, envMinerPassword, dc, ok); found {
+			if c.User == "" {
+				c.User = sim.Credentials(fw).User
+			}
+			return c
+		}
+		if o.noDefaults {
+			return fleet.Credentials{}
+		}
+		return sim.Credentials(fw) // the vendors' factory logins
+	}
+}
+
+func (o *fleetOpts) detectOptions() (detect.Options, error) {
+	file, err := loadCredentials(o.credentials)
+	if err != nil {
+		return detect.Options{}, err
+	}
+	return detect.Options{Timeout: o.timeout, Credentials: o.resolver(file, os.Getenv)}, nil
+}
+
+func parseFleetTargets(args []string) ([]poll.Target, error) {
+	if len(args) == 0 {
+		return nil, badInputf("no TARGETS: give addresses, ranges or @file")
+	}
+	ts, err := poll.ParseTargets(args, nil)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	for _, t := range ts {
+		if t.Firmware != "" && !slices.Contains(detect.Firmwares, t.Firmware) {
+			return nil, badInputf("target %s: firmware %q: want one of %s", t.Addr, t.Firmware, strings.Join(detect.Firmwares, ", "))
+		}
+	}
+	return ts, nil
+}
+
+func (o *fleetOpts) bar(e *env, label string, n int) *progress.Bar {
+	return progress.New(e.stderr, label, int64(n), !o.asJSON && e.stderrIsTerminal())
+}
+
+// open returns each target's driver, detecting firmwares the targets do
+// not name. A target that cannot be identified gets a nil miner and its
+// error.
+func (o *fleetOpts) open(ctx context.Context, e *env, targets []poll.Target, dopt detect.Options) ([]fleet.Miner, []error) {
+	miners := make([]fleet.Miner, len(targets))
+	errs := make([]error, len(targets))
+	var bar *progress.Bar
+	need := 0
+	for _, t := range targets {
+		if t.Firmware == "" && o.firmware == "" {
+			need++
+		}
+	}
+	if need > 0 {
+		bar = o.bar(e, "detect", need)
+	}
+	po := poll.Options{Concurrency: o.concurrency, Timeout: o.timeout}
+	poll.Each(ctx, len(targets), po, func(ctx context.Context, i int) {
+		t := targets[i]
+		r := detect.Result{Address: t.Addr, Firmware: t.Firmware, Via: "rpc"}
+		if r.Firmware == "" {
+			r.Firmware = o.firmware
+		}
+		if r.Firmware == "" {
+			var err error
+			r, err = detect.Identify(ctx, t.Addr, dopt)
+			bar.Add(1)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+		}
+		if r.Firmware == fleet.FirmwareBraiins && (t.Firmware != "" || o.firmware != "") {
+			r.Via = "http" // named in a targets file: the address is its API's
+		}
+		miners[i], errs[i] = detect.Open(r, dopt)
+	})
+	bar.Finish()
+	for i := range errs {
+		if miners[i] == nil && errs[i] == nil {
+			errs[i] = ctx.Err()
+		}
+	}
+	return miners, errs
+}
+
+// scanRow is one device found by fleet scan.
+type scanRow struct {
+	Address  string `json:"address"`
+	Firmware string `json:"firmware"`
+	Model    string `json:"model"`
+}
+
+type scanFailure struct {
+	Address string `json:"address"`
+	Error   string `json:"error"`
+}
+
+func newFleetScanCmd(e *env, o *fleetOpts) *cobra.Command {
+	return &cobra.Command{
+		Use:   "scan TARGETS...",
+		Short: "Find and identify every device on address ranges",
+		Long: `Probe every address and name the firmware that answers. Addresses where
+nothing listens are counted, not listed; addresses that answer with
+something unknown are listed as unrecognised. The text output is a targets
+file: "hashpivot fleet scan 10.0.1.1-254 > site.txt; hashpivot fleet status @site.txt".`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			targets, err := parseFleetTargets(args)
+			if err != nil {
+				return err
+			}
+			dopt, err := o.detectOptions()
+			if err != nil {
+				return err
+			}
+			ctx, stop := fleetCtx(cmd)
+			defer stop()
+			res := make([]detect.Result, len(targets))
+			errs := make([]error, len(targets))
+			bar := o.bar(e, "scan", len(targets))
+			poll.Each(ctx, len(targets), poll.Options{Concurrency: o.concurrency, Timeout: o.timeout, Done: func() { bar.Add(1) }},
+				func(ctx context.Context, i int) { res[i], errs[i] = detect.Identify(ctx, targets[i].Addr, dopt) })
+			bar.Finish()
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("fleet scan: %w", err)
+			}
+			out := struct {
+				Scanned      int           `json:"scanned"`
+				Found        int           `json:"found"`
+				Silent       int           `json:"silent"`
+				Devices      []scanRow     `json:"devices"`
+				Unrecognised []scanFailure `json:"unrecognised"`
+			}{Scanned: len(targets), Devices: []scanRow{}, Unrecognised: []scanFailure{}}
+			for i, r := range res {
+				switch {
+				case errs[i] == nil:
+					out.Devices = append(out.Devices, scanRow{r.Address, r.Firmware, r.Model})
+				case errors.Is(errs[i], detect.ErrUnknown):
+					out.Unrecognised = append(out.Unrecognised, scanFailure{targets[i].Addr, errs[i].Error()})
+				default:
+					out.Silent++
+				}
+			}
+			out.Found = len(out.Devices)
+			if o.asJSON {
+				return writeFleetJSON(e.stdout, out)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			for _, d := range out.Devices {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Address, d.Firmware, d.Model)
+			}
+			for _, u := range out.Unrecognised {
+				fmt.Fprintf(tw, "# %s\tunrecognised\t%s\n", u.Address, u.Error)
+			}
+			fmt.Fprintf(tw, "# scanned %d, found %d, unrecognised %d, silent %d\n", out.Scanned, out.Found, len(out.Unrecognised), out.Silent)
+			return tw.Flush()
+		},
+	}
+}
+
+// statusRow is one device in `fleet status --json`; the keys are the
+// issue's contract.
+type statusRow struct {
+	Address     string    `json:"address"`
+	Firmware    string    `json:"firmware"`
+	Model       string    `json:"model"`
+	HashrateTH  float64   `json:"hashrate_th"`
+	PowerW      float64   `json:"power_w"`
+	PowerLimitW float64   `json:"power_limit_w"`
+	TempsC      []float64 `json:"temps_c"`
+	FansRPM     []int     `json:"fans_rpm"`
+	Mode        string    `json:"mode"`
+	Errors      []string  `json:"errors"`
+	OK          bool      `json:"ok"`
+	Error       string    `json:"error"`
+}
+
+type statusTotals struct {
+	Devices    int     `json:"devices"`
+	OK         int     `json:"ok"`
+	HashrateTH float64 `json:"hashrate_th"`
+	PowerW     float64 `json:"power_w"`
+}
+
+type statusReport struct {
+	Devices []statusRow  `json:"devices"`
+	Totals  statusTotals `json:"totals"`
+}
+
+// finite keeps NaN and ±Inf out of JSON (a device may report anything).
+func finiteOrZero(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+func buildFleetStatus(targets []poll.Target, miners []fleet.Miner, openErrs []error, results []poll.Result) statusReport {
+	rep := statusReport{Devices: make([]statusRow, len(targets))}
+	for i, t := range targets {
+		row := statusRow{Address: t.Addr, Firmware: t.Firmware, TempsC: []float64{}, FansRPM: []int{}, Errors: []string{}, Mode: string(fleet.ModeUnknown)}
+		err := openErrs[i]
+		if miners[i] != nil {
+			row.Firmware = miners[i].Firmware()
+			err = results[i].Err
+		}
+		if err != nil {
+			row.Error = err.Error()
+		} else {
+			st := results[i].Status
+			row.OK = true
+			row.Model = st.Model
+			row.HashrateTH = finiteOrZero(st.HashrateTH)
+			row.PowerW = finiteOrZero(st.PowerW)
+			row.PowerLimitW = finiteOrZero(st.PowerLimitW)
+			for _, c := range st.TempsC {
+				row.TempsC = append(row.TempsC, finiteOrZero(c))
+			}
+			row.FansRPM = append(row.FansRPM, st.FansRPM...)
+			row.Errors = append(row.Errors, st.Errors...)
+			if st.Mode != "" {
+				row.Mode = string(st.Mode)
+			}
+			rep.Totals.OK++
+			rep.Totals.HashrateTH += row.HashrateTH
+			rep.Totals.PowerW += row.PowerW
+		}
+		rep.Devices[i] = row
+	}
+	rep.Totals.Devices = len(targets)
+	return rep
+}
+
+func newFleetStatusCmd(e *env, o *fleetOpts) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status TARGETS...",
+		Short: "Read every device: hashrate, power, temperatures, fans, mode, errors; and site totals",
+		Long: `Read every device at once (--concurrency at a time, each within --timeout)
+and print one row per device and the site totals. Exit code 1 when no device
+answered.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			targets, err := parseFleetTargets(args)
+			if err != nil {
+				return err
+			}
+			dopt, err := o.detectOptions()
+			if err != nil {
+				return err
+			}
+			ctx, stop := fleetCtx(cmd)
+			defer stop()
+			miners, openErrs := o.open(ctx, e, targets, dopt)
+			results := make([]poll.Result, len(targets))
+			bar := o.bar(e, "status", len(targets))
+			poll.Each(ctx, len(targets), poll.Options{Concurrency: o.concurrency, Timeout: o.timeout, Done: func() { bar.Add(1) }},
+				func(ctx context.Context, i int) {
+					if miners[i] == nil {
+						return
+					}
+					st, err := miners[i].Status(ctx)
+					results[i] = poll.Result{Address: targets[i].Addr, Status: st, Err: err}
+				})
+			bar.Finish()
+			for i := range results {
+				if miners[i] != nil && results[i].Err == nil && results[i].Address == "" {
+					results[i].Err = fmt.Errorf("not polled: %w", context.Cause(ctx))
+				}
+			}
+			rep := buildFleetStatus(targets, miners, openErrs, results)
+			if o.asJSON {
+				err = writeFleetJSON(e.stdout, rep)
+			} else {
+				err = printFleetStatus(e.stdout, rep)
+			}
+			if err != nil {
+				return err
+			}
+			if rep.Totals.OK == 0 {
+				return fmt.Errorf("fleet status: none of %d devices answered", rep.Totals.Devices)
+			}
+			return nil
+		},
+	}
+}
+
+func printFleetStatus(w io.Writer, rep statusReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "address\tfirmware\tmodel\tTH/s\tW\tlimit W\tmax °C\tfans\tmode\t")
+	for _, r := range rep.Devices {
+		if !r.OK {
+			fmt.Fprintf(tw, "%s\t%s\t\t\t\t\t\t\t%s\t%s\n", r.Address, r.Firmware, "error", r.Error)
+			continue
+		}
+		hot := ""
+		if len(r.TempsC) > 0 {
+			hot = strconv.FormatFloat(slices.Max(r.TempsC), 'f', 1, 64)
+		}
+		fans := make([]string, len(r.FansRPM))
+		for i, f := range r.FansRPM {
+			fans[i] = strconv.Itoa(f)
+		}
+		note := strings.Join(r.Errors, " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\n", r.Address, r.Firmware, r.Model,
+			r.HashrateTH, r.PowerW, r.PowerLimitW, hot, strings.Join(fans, "/"), r.Mode, note)
+	}
+	fmt.Fprintf(tw, "total: %d devices, %d ok\t\t\t%.2f\t%.0f\t\t\t\t\t\n", rep.Totals.Devices, rep.Totals.OK, rep.Totals.HashrateTH, rep.Totals.PowerW)
+	return tw.Flush()
+}
+
+// commandRow is one device's answer to a command.
+type commandRow struct {
+	Address  string `json:"address"`
+	Firmware string `json:"firmware"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error"`
+}
+
+func newFleetControlCmd(e *env, o *fleetOpts, name, short string, do func(context.Context, fleet.Miner) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   name + " TARGETS...",
+		Short: short,
+		Long:  short + ". Exit code 1 when any device did not take the command.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.runCommand(cmd, e, name, args, do)
+		},
+	}
+}
+
+func newFleetPowerTargetCmd(e *env, o *fleetOpts) *cobra.Command {
+	var watts float64
+	cmd := &cobra.Command{
+		Use:   "power-target --watts W TARGETS...",
+		Short: "Set each device's power target in watts (Avalon: the nearest work level not above it)",
+		Long: `Set each device's power target. Exit code 1 when any device did not take it
+(stock Antminer firmware has no power target).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("watts") {
+				return badInputf("--watts: required")
+			}
+			if math.IsNaN(watts) || watts <= 0 || watts > 1e6 {
+				return badInputf("--watts: must be in (0, 1000000] (got %v)", watts)
+			}
+			return o.runCommand(cmd, e, "power-target", args, func(ctx context.Context, m fleet.Miner) error {
+				return m.SetPowerTarget(ctx, watts)
+			})
+		},
+	}
+	cmd.Flags().Float64Var(&watts, "watts", 0, "power target per device, W")
+	return cmd
+}
+
+func (o *fleetOpts) runCommand(cmd *cobra.Command, e *env, name string, args []string, do func(context.Context, fleet.Miner) error) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	targets, err := parseFleetTargets(args)
+	if err != nil {
+		return err
+	}
+	dopt, err := o.detectOptions()
+	if err != nil {
+		return err
+	}
+	ctx, stop := fleetCtx(cmd)
+	defer stop()
+	miners, errs := o.open(ctx, e, targets, dopt)
+	bar := o.bar(e, name, len(targets))
+	poll.Each(ctx, len(targets), poll.Options{Concurrency: o.concurrency, Timeout: o.timeout, Done: func() { bar.Add(1) }},
+		func(ctx context.Context, i int) {
+			if miners[i] != nil {
+				errs[i] = do(ctx, miners[i])
+			}
+		})
+	bar.Finish()
+	rows := make([]commandRow, len(targets))
+	okCount := 0
+	for i, t := range targets {
+		rows[i] = commandRow{Address: t.Addr, Firmware: t.Firmware, OK: errs[i] == nil && miners[i] != nil}
+		if miners[i] != nil {
+			rows[i].Firmware = miners[i].Firmware()
+		}
+		if errs[i] != nil {
+			rows[i].Error = errs[i].Error()
+		} else if miners[i] == nil {
+			rows[i].Error = "not reached"
+		}
+		if rows[i].OK {
+			okCount++
+		}
+	}
+	if o.asJSON {
+		err = writeFleetJSON(e.stdout, struct {
+			Command string       `json:"command"`
+			Devices []commandRow `json:"devices"`
+			Totals  struct {
+				Devices int `json:"devices"`
+				OK      int `json:"ok"`
+			} `json:"totals"`
+		}{Command: name, Devices: rows, Totals: struct {
+			Devices int `json:"devices"`
+			OK      int `json:"ok"`
+		}{len(rows), okCount}})
+	} else {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		for _, r := range rows {
+			status := "ok"
+			if !r.OK {
+				status = "failed: " + r.Error
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Address, r.Firmware, status)
+		}
+		fmt.Fprintf(tw, "# %s: %d of %d devices ok\n", name, okCount, len(rows))
+		err = tw.Flush()
+	}
+	if err != nil {
+		return err
+	}
+	if okCount < len(rows) {
+		return fmt.Errorf("fleet %s: %d of %d devices failed", name, len(rows)-okCount, len(rows))
+	}
+	return nil
+}
+
+// writeFleetJSON writes v indented; NaN never reaches it (rows use finite).
+func writeFleetJSON(w io.Writer, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
