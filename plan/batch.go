@@ -1,0 +1,331 @@
+package plan
+
+import (
+	"fmt"
+	"math"
+)
+
+// This file is owned by the risk engine (issue 3): a second evaluator of
+// compiled models, built for the Monte Carlo, that gives the same numbers
+// as Model.Run (risk/batch_test.go checks it on random paths) while sharing
+// the work that does not depend on the strategy. Model.Run stays the
+// reference.
+
+// Batch evaluates several strategies of one site on the same market path.
+// The mining margin of the fleet depends on the path but not on the
+// strategy (a strategy only scales it by the share of the fleet still
+// mining, and a line's on/off decision does not depend on that share), so
+// Market computes it once per path and Strategy adds each strategy's own
+// flows: per month i of strategy k,
+//
+//	EBITDA = share_k,i × (R_i - E_i) - opex_k,i + AI revenue_k,i(path) - AI energy_k,i(path)
+//
+// where R_i and E_i are the revenue and energy of the lines switched on at
+// the full fleet, then tax, debt service, FCF and NPV exactly as Model.Run
+// does. A Batch is immutable and safe for concurrent use; each goroutine
+// needs its own MarketState.
+type Batch struct {
+	n       int
+	days    []float64
+	subsidy []float64
+	lines   []line
+	revDays [][]float64 // per line, per month: TH × uptime × (1 - pool fee) × days
+	mwhDays [][]float64 // per line, per month: MWh drawn when on
+	ks      []kernel
+}
+
+// kernel is one strategy's path-independent monthly arrays.
+type kernel struct {
+	m          *Model
+	share      []float64 // share of the fleet mining
+	opex       []float64 // mining + AI opex, USD
+	miningOpex []float64
+	aiOpex     []float64
+	aiRevBase  []float64
+	aiMWh      []float64
+	fixTax     []float64 // salvage - depreciation - interest: taxable, not EBITDA
+	fixCash    []float64 // salvage - equity capex - interest - principal
+	service    []float64 // interest + principal
+	df         []float64 // discount factor of month i: (1+r_m)^-(i+1)
+	fixE       []float64 // AI revenue - opex, for a lease paid in full
+	contracted bool
+	aiPower    bool // the landlord pays AI power
+	hasDebt    bool
+	taxRate    float64
+}
+
+// NewBatch prepares models, all compiled from the same site, for batched
+// evaluation.
+func NewBatch(models ...*Model) (*Batch, error) {
+	if len(models) == 0 {
+		return nil, fmt.Errorf("%w: a batch needs at least one model", ErrModel)
+	}
+	m0 := models[0]
+	b := &Batch{n: m0.months, days: m0.days, subsidy: m0.subsidy, lines: m0.lines}
+	for _, l := range b.lines {
+		rd, ed := make([]float64, b.n), make([]float64, b.n)
+		for i, d := range b.days {
+			rd[i], ed[i] = l.revPerHPD*d, l.mwhPerDay*d
+		}
+		b.revDays, b.mwhDays = append(b.revDays, rd), append(b.mwhDays, ed)
+	}
+	for _, m := range models {
+		if m.Site != m0.Site || m.months != m0.months {
+			return nil, fmt.Errorf("%w: batch of models from different sites (%s, %s)", ErrModel, m0, m)
+		}
+		b.ks = append(b.ks, newKernel(m))
+	}
+	return b, nil
+}
+
+func newKernel(m *Model) kernel {
+	n := m.months
+	k := kernel{m: m, share: m.mineShare, miningOpex: m.miningOpex, aiOpex: m.aiOpex, aiRevBase: m.aiRevBase, aiMWh: m.aiMWh,
+		contracted: m.contracted, hasDebt: m.debtShare > 0, taxRate: m.taxRate}
+	k.opex, k.fixTax, k.fixCash = make([]float64, n), make([]float64, n), make([]float64, n)
+	k.service, k.df, k.fixE = make([]float64, n), make([]float64, n), make([]float64, n)
+	disc, df := 1/(1+m.monthlyRate), 1.0
+	for i := range n {
+		k.opex[i] = m.miningOpex[i] + m.aiOpex[i]
+		k.fixE[i] = m.aiRevBase[i] - k.opex[i]
+		if m.aiMWh[i] != 0 {
+			k.aiPower = true
+		}
+		k.fixTax[i] = m.salvage[i] - m.depreciation[i] - m.interest[i]
+		k.service[i] = m.interest[i] + m.principal[i]
+		k.fixCash[i] = m.salvage[i] - m.capex[i]*(1-m.debtShare) - k.service[i]
+		df *= disc
+		k.df[i] = df
+	}
+	return k
+}
+
+// Len is the number of strategies in the batch.
+func (b *Batch) Len() int { return len(b.ks) }
+
+// Months is the number of modelled months.
+func (b *Batch) Months() int { return b.n }
+
+// Model returns the k-th model.
+func (b *Batch) Model(k int) *Model { return b.ks[k].m }
+
+// MarketState is the strategy-independent part of one path's evaluation.
+type MarketState struct {
+	HashpriceTH []float64 // USD per TH/s per day
+	margin      []float64 // (revenue - energy) of the lines on, at the full fleet, USD
+	ebitda      []float64 // scratch for Strategy
+	path        *Path
+}
+
+// NewMarketState allocates the state for one goroutine.
+func (b *Batch) NewMarketState() *MarketState {
+	return &MarketState{HashpriceTH: make([]float64, b.n), margin: make([]float64, b.n)}
+}
+
+// Market computes the shared per-month quantities of path p into st:
+// hashprice, and the margin of the lines that cover their energy.
+func (b *Batch) Market(p *Path, st *MarketState) {
+	hp := st.HashpriceTH[:b.n]
+	price, diff, fees := p.BTCPriceUSD[:b.n], p.Difficulty[:b.n], p.FeesBTC[:b.n]
+	sub := b.subsidy[:b.n]
+	for i := range hp {
+		hp[i] = 0
+		if d := diff[i]; d > 0 {
+			hp[i] = 144 * (sub[i] + fees[i]) * price[i] / (d * two32over600e12)
+		}
+	}
+	b.margins(p, st)
+}
+
+// MarketHashprice is Market for a path whose hashprice (USD per TH/s per
+// day) is given rather than computed from its BTC price and difficulty.
+func (b *Batch) MarketHashprice(p *Path, hashpriceTH []float64, st *MarketState) {
+	copy(st.HashpriceTH[:b.n], hashpriceTH[:b.n])
+	b.margins(p, st)
+}
+
+// margins sums, each month, revenue - energy of the lines that cover
+// their energy, at the full fleet.
+func (b *Batch) margins(p *Path, st *MarketState) {
+	st.path = p
+	hp, margin := st.HashpriceTH[:b.n], st.margin[:b.n]
+	power := p.PowerUSDPerMWh[:b.n]
+	if len(b.lines) == 1 {
+		rd, ed := b.revDays[0][:b.n], b.mwhDays[0][:b.n]
+		for i := range margin {
+			lr, le := hp[i]*rd[i], ed[i]*power[i]
+			margin[i] = 0
+			if lr >= le && lr > 0 {
+				margin[i] = lr - le
+			}
+		}
+		return
+	}
+	for i := range margin {
+		var mg float64
+		for l := range b.lines {
+			lr, le := hp[i]*b.revDays[l][i], b.mwhDays[l][i]*power[i]
+			if lr >= le && lr > 0 {
+				mg += lr - le
+			}
+		}
+		margin[i] = mg
+	}
+}
+
+// StrategyResult is what Strategy reports for one strategy on one path.
+// EBITDA and FCF are filled only when non-nil (length Months).
+type StrategyResult struct {
+	EBITDA   []float64
+	FCF      []float64 // free cash flow to equity, terminal value included
+	NPV      float64
+	Terminal float64
+	MinCash  float64 // lowest cumulative FCF (<= 0)
+	MinDSCR  float64 // lowest yearly (EBITDA - tax) / debt service; +Inf without debt
+}
+
+// Strategy evaluates strategy k on the path of the last Market call. lease,
+// when non-nil, replaces the path's LeaseFactor (a tenant default depends
+// on when the strategy's lease starts, see Model.LeaseStart). The formulas
+// are Model.Run's; the loop is split in a monthly EBITDA pass (with a
+// shortcut when the AI revenue is a lease paid in full with power passed
+// through) and a pass that adds tax, FCF and discounting year by year.
+func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyResult) {
+	kn := &b.ks[k]
+	p := st.path
+	n := b.n
+	eb := r.EBITDA
+	if eb == nil {
+		if len(st.ebitda) < n {
+			st.ebitda = make([]float64, n)
+		}
+		eb = st.ebitda
+	}
+	eb = eb[:n]
+	margin := st.margin[:n]
+	share := kn.share[:n]
+	switch {
+	case kn.contracted && lease == nil && !kn.aiPower:
+		fixE := kn.fixE[:n]
+		for i := range eb {
+			eb[i] = share[i]*margin[i] + fixE[i]
+		}
+	default:
+		if lease == nil {
+			lease = p.LeaseFactor
+		}
+		lease = lease[:n]
+		aiF := lease
+		if !kn.contracted {
+			aiF = p.GPUPriceFactor[:n]
+		}
+		power := p.PowerUSDPerMWh[:n]
+		opex, rev, mwh := kn.opex[:n], kn.aiRevBase[:n], kn.aiMWh[:n]
+		for i := range eb {
+			aiEnergy := mwh[i] * power[i]
+			if kn.contracted {
+				aiEnergy *= lease[i]
+			}
+			eb[i] = share[i]*margin[i] + (rev[i]*aiF[i] - aiEnergy) - opex[i]
+		}
+	}
+
+	fixTax, fixCash, df := kn.fixTax[:n], kn.fixCash[:n], kn.df[:n]
+	fcfOut := r.FCF
+	var npv, cum, minCash, carry float64
+	minDSCR := math.Inf(1)
+	r.Terminal = 0
+	for y0 := 0; y0 < n; y0 += 12 {
+		end := min(y0+12, n)
+		var taxable float64
+		for i := y0; i < end-1; i++ {
+			e := eb[i]
+			taxable += e + fixTax[i]
+			fcf := e + fixCash[i]
+			if fcfOut != nil {
+				fcfOut[i] = fcf
+			}
+			npv += fcf * df[i]
+			cum += fcf
+			if cum < minCash {
+				minCash = cum
+			}
+		}
+		i := end - 1
+		e := eb[i]
+		taxable += e + fixTax[i]
+		tax := 0.0
+		if taxable < 0 {
+			carry -= taxable
+		} else {
+			used := min(carry, taxable)
+			carry -= used
+			tax = (taxable - used) * kn.taxRate
+		}
+		fcf := e + fixCash[i] - tax
+		if kn.hasDebt {
+			var cash, service float64
+			for j := y0; j < end; j++ {
+				cash += eb[j]
+				service += kn.service[j]
+			}
+			cash -= tax
+			if service > 0 {
+				minDSCR = min(minDSCR, cash/service)
+			}
+		}
+		if i == n-1 && kn.m.terminal {
+			r.Terminal = b.terminal(kn, st, eb)
+			fcf += r.Terminal
+		}
+		if fcfOut != nil {
+			fcfOut[i] = fcf
+		}
+		npv += fcf * df[i]
+		cum += fcf
+		if cum < minCash {
+			minCash = cum
+		}
+	}
+	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
+}
+
+// terminal is Model.terminalValue from the last twelve months' EBITDA of
+// each segment.
+func (b *Batch) terminal(kn *kernel, st *MarketState, eb []float64) float64 {
+	n := b.n
+	var mine, total float64
+	for i := max(0, n-12); i < n; i++ {
+		mine += kn.share[i]*st.margin[i] - kn.miningOpex[i]
+		total += eb[i]
+	}
+	return kn.m.terminalFrom(mine, total-mine)
+}
+
+// terminalFrom is terminalValue given the trailing twelve months' EBITDA
+// of each segment.
+func (m *Model) terminalFrom(mine, ai float64) float64 {
+	n := m.months
+	repaid := 0.0
+	for i := range n {
+		repaid += m.principal[i]
+	}
+	owed := m.loanDrawn[n-1] - repaid
+	return max(0, mine)*m.multMining + max(0, ai)*m.multDC - max(0, owed)
+}
+
+// LeaseStart is the first month (index from the site's start) in which the
+// converted capacity earns; Months() when nothing converts.
+func (m *Model) LeaseStart() int { return min(m.leaseIdx, m.months) }
+
+// Contracted reports whether the strategy's AI revenue is a lease (its
+// revenue follows Path.LeaseFactor) rather than GPU rentals (which follow
+// Path.GPUPriceFactor).
+func (m *Model) Contracted() bool { return m.contracted }
+
+// HasDebt reports whether the strategy borrows (so DSCR is defined).
+func (m *Model) HasDebt() bool { return m.debtShare > 0 }
+
+// SubsidyBTC returns a copy of the mean block subsidy of each month, BTC,
+// as the batch's models use it.
+func (b *Batch) SubsidyBTC() []float64 { return append([]float64(nil), b.subsidy...) }

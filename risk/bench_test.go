@@ -1,0 +1,38 @@
+package risk
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkSimulate10k is the speed goal: 10,000 paths × 180
+// months × 3 strategies (examples/bench-risk.yaml), every metric.
+func BenchmarkSimulate10k(b *testing.B) {
+	s := loadExample(b, "bench-risk.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths = 10000
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Simulate(context.Background(), s, nil, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPath is one path of the bench site: generation, three
+// strategies, IRR and the streamed sums, on one goroutine.
+func BenchmarkPath(b *testing.B) {
+	s := loadExample(b, "bench-risk.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths, opts.Workers = 1, 1
+	e, err := newEngine(s, s.Strategies, nil, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := e.newWorker()
+	p := e.getPartial(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		e.path(w, 0, p)
+	}
+}

@@ -1,0 +1,90 @@
+package risk
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hashpivot/hashpivot/finance"
+)
+
+func TestConversionIRR(t *testing.T) {
+	zeros := func(n int) []float64 { return make([]float64, n) }
+	annuity := func(n int, pay float64) []float64 {
+		d := make([]float64, n+1)
+		d[0] = -1000
+		for i := 1; i <= n; i++ {
+			d[i] = pay
+		}
+		return d
+	}
+	// 1000 = pay × (1 - (1+r)^-n) / r at r = 1%/month, n = 60: pay = 22.2444...
+	pay := 1000 * 0.01 / (1 - math.Pow(1.01, -60))
+	for _, c := range []struct {
+		name string
+		d    []float64
+		want float64 // annual; NaN undefined
+	}{
+		{"one month at 10%", []float64{-100, 110}, math.Pow(1.1, 12) - 1},
+		{"annuity at 1%/month", annuity(60, pay), math.Pow(1.01, 12) - 1},
+		{"zero lead then -100, 100", []float64{0, 0, -100, 100}, 0},
+		{"no investment first", []float64{50, -100, 60}, math.NaN()},
+		{"never any cash back", []float64{-100, 0, -5}, -1},
+		{"nothing at all", zeros(5), math.NaN()},
+	} {
+		got := conversionIRR(c.d, zeros(len(c.d)), 1/1.01, nil)
+		if math.IsNaN(c.want) != math.IsNaN(got) || (!math.IsNaN(got) && math.Abs(got-c.want) > 1e-9) {
+			t.Errorf("%s: conversionIRR(%v) = %v, want %v", c.name, c.d, got, c.want)
+		}
+	}
+}
+
+// TestConversionIRRMatchesFinance compares with finance.IRR (Newton from
+// 10% with a bracketing fallback) on random conventional flows, which have
+// one root.
+func TestConversionIRRMatchesFinance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	for range 2000 {
+		n := 2 + rng.IntN(200)
+		a, b := make([]float64, n), make([]float64, n)
+		inv := 1 + rng.IntN(min(n-1, 24))
+		for i := range n {
+			b[i] = rng.NormFloat64() * 1e5
+			if i < inv {
+				a[i] = b[i] - rng.Float64()*1e7
+			} else {
+				a[i] = b[i] + rng.Float64()*3e5
+			}
+		}
+		flows := append([]float64{0}, make([]float64, n)...)
+		for i := range n {
+			flows[i+1] = a[i] - b[i]
+		}
+		m, err := finance.IRR(flows)
+		if err != nil {
+			continue
+		}
+		want := finance.AnnualFromMonthly(m)
+		for _, x0 := range []float64{1 / 1.01, 1 / 1.05, 1} {
+			if got := conversionIRR(a, b, x0, nil); math.Abs(got-want) > 1e-7*math.Max(1, math.Abs(want)) {
+				t.Fatalf("conversionIRR(n=%d, x0=%v) = %v, finance.IRR %v", n, x0, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkConversionIRR(b *testing.B) {
+	s := loadExample(b, "bench-risk.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths, opts.Workers = 1, 1
+	e, err := newEngine(s, s.Strategies, nil, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := e.newWorker()
+	e.path(w, 0, e.getPartial(0))
+	b.ReportAllocs()
+	for b.Loop() {
+		conversionIRR(w.res[1].FCF, w.res[e.base].FCF, e.guess[1], w.buf)
+	}
+}

@@ -1,0 +1,391 @@
+package risk
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hashpivot/hashpivot/bitcoin"
+	"github.com/hashpivot/hashpivot/plan"
+	"github.com/hashpivot/hashpivot/site"
+)
+
+// ErrInvalid is wrapped by every error about settings or data the engine
+// cannot use.
+var ErrInvalid = errors.New("risk: invalid input")
+
+// invalidf formats an ErrInvalid error naming a field path of the site file.
+func invalidf(path, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, path, fmt.Sprintf(format, args...))
+}
+
+// Generator draws the market paths of one site. It is immutable once made
+// and safe for concurrent use; each goroutine fills its own plan.Path.
+type Generator struct {
+	n int
+
+	// BTC price.
+	p0         float64
+	gp, lgp    float64 // (1+drift)^(1/12) and its log
+	sigB, adjB float64 // monthly σ and -σ²/2
+	boot       []float64
+	block      int
+
+	// Difficulty.
+	d0, gd, lgd float64
+	elast       float64
+	sigH, adjH  float64
+	feedback    bool      // elasticity or hashrate volatility: not the plain deterministic growth
+	subsidy     []float64 // mean subsidy per block of each month, BTC
+	lsf         []float64 // ln((subsidy_i + fee_i) / (subsidy_0 + fee_0)) for deterministic fees
+	lsf0        float64   // ln(subsidy_0 + fee_0)
+	hp0         float64   // hashprice at the start, USD/TH/day
+
+	// Fees.
+	fee0, feeMean, sigF, adjF float64
+
+	// Power price: price_i = mean × exp(pwDet_i + u_i), u_{i+1} = a u_i + sigPw z.
+	pw0, pwMean, pwA, sigPw float64
+	pwDet                   []float64
+
+	// GPU rental price factor: gpuDet_i × S_i, S a lognormal martingale.
+	gpu               bool
+	gpuDet            []float64
+	sigG, adjG        float64
+	tenantQ, lnTenant float64 // monthly default probability and ln(1-q)
+	releasing         int
+	contracted        bool
+}
+
+// NewGenerator compiles the market model of s. subsidy is the mean block
+// subsidy of each modelled month (plan.Batch.SubsidyBTC); history holds
+// the monthly log returns the bootstrap model resamples (required for
+// risk.btc.model bootstrap, ignored otherwise).
+func NewGenerator(s *site.Site, subsidy, history []float64) (*Generator, error) {
+	r := s.Risk
+	n := plan.Months(s)
+	if len(subsidy) != n {
+		return nil, fmt.Errorf("%w: %d months of subsidy for a %d-month horizon", ErrInvalid, len(subsidy), n)
+	}
+	g := &Generator{n: n, subsidy: subsidy}
+	var errs []error
+
+	// BTC.
+	g.p0 = s.Market.BTCPriceUSD
+	if !(g.p0 > 0) {
+		errs = append(errs, invalidf("market.btc_price_usd", "must be > 0 for a risk run, got %v", g.p0))
+	}
+	g.gp = math.Pow(1+r.BTC.DriftPerYear, 1.0/12)
+	g.lgp = math.Log(g.gp)
+	switch r.BTC.Model {
+	case site.BTCModelGBM, "":
+		g.sigB = r.BTC.VolPerYear / math.Sqrt(12)
+		g.adjB = -g.sigB * g.sigB / 2
+	case site.BTCModelBootstrap:
+		boot, err := centreReturns(history, r.BTC.DriftPerYear)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		g.boot = boot
+		g.block = max(1, r.BTC.BlockMonths)
+	default:
+		errs = append(errs, invalidf("risk.btc.model", "must be gbm or bootstrap, got %q", r.BTC.Model))
+	}
+
+	// Difficulty and fees.
+	g.d0 = s.Market.Difficulty
+	if !(g.d0 > 0) {
+		errs = append(errs, invalidf("market.difficulty", "must be > 0 for a risk run, got %v", g.d0))
+	}
+	g.gd = math.Pow(1+r.Hashrate.GrowthPerYear, 1.0/12)
+	g.lgd = math.Log(g.gd)
+	g.elast = r.Hashrate.Elasticity
+	g.sigH = r.Hashrate.VolPerYear / math.Sqrt(12)
+	g.adjH = -g.sigH * g.sigH / 2
+	g.feedback = g.elast != 0 || g.sigH != 0
+	g.fee0, g.feeMean = s.Market.FeesBTCPerBlock, r.Fees.MeanBTCPerBlock
+	g.sigF = r.Fees.VolPerYear / math.Sqrt(12)
+	g.adjF = -g.sigF * g.sigF / 2
+	if g.feeMean <= 0 {
+		g.sigF, g.adjF = 0, 0
+	}
+	g.lsf0 = math.Log(subsidy[0] + g.fee0)
+	if g.elast != 0 && !(subsidy[0]+g.fee0 > 0) {
+		errs = append(errs, invalidf("risk.hashrate.elasticity", "needs a hashprice > 0 at the start (subsidy + fees is %v BTC)", subsidy[0]+g.fee0))
+	}
+	g.hp0 = bitcoin.HashpriceUSDPerTHDay(g.d0, subsidy[0], g.fee0, g.p0)
+	g.lsf = make([]float64, n)
+	for i := range n {
+		fee := g.feeMean
+		if i == 0 {
+			fee = g.fee0
+		}
+		g.lsf[i] = math.Log(subsidy[i]+fee) - g.lsf0
+	}
+
+	// Power.
+	g.pw0, g.pwMean = s.Power.PriceUSDPerMWh, r.Power.MeanUSDPerMWh
+	g.pwDet = make([]float64, n)
+	if r.Power.VolPerYear > 0 || g.pw0 != g.pwMean {
+		if !(g.pw0 > 0) || !(g.pwMean > 0) {
+			errs = append(errs, invalidf("risk.power", "the power price model needs power.price_usd_per_mwh and risk.power.mean_usd_per_mwh > 0 (got %v and %v)", g.pw0, g.pwMean))
+		} else {
+			kappa, vol := r.Power.ReversionPerYear, r.Power.VolPerYear
+			g.pwA = math.Exp(-kappa / 12)
+			if kappa > 0 {
+				g.sigPw = vol * math.Sqrt((1-g.pwA*g.pwA)/(2*kappa))
+			} else {
+				g.sigPw = vol / math.Sqrt(12)
+			}
+			y0, v, a := math.Log(g.pw0/g.pwMean), 0.0, 1.0
+			for i := range n {
+				g.pwDet[i] = y0*a - v/2
+				a *= g.pwA
+				v = g.pwA*g.pwA*v + g.sigPw*g.sigPw
+			}
+		}
+	}
+
+	// GPU rental price (only GPU cloud revenue follows it).
+	if s.AI.Kind == site.KindGPUCloud {
+		g.gpu = true
+		g.sigG = r.GPUPrice.VolPerYear / math.Sqrt(12)
+		g.adjG = -g.sigG * g.sigG / 2
+		g.gpuDet = make([]float64, n)
+		dp, dr := s.AI.GPUCloud.PriceDeclinePerYear, r.GPUPrice.DeclinePerYear
+		for i := range n {
+			g.gpuDet[i] = 1
+			if dp != dr {
+				g.gpuDet[i] = math.Pow((1-dr)/(1-dp), float64(i)/12)
+			}
+		}
+	}
+
+	// Tenant default (only a lease has a tenant).
+	if s.AI.Kind == site.KindColocation {
+		g.contracted = true
+		if p := r.Tenant.DefaultProbPerYear; p > 0 {
+			g.tenantQ = 1 - math.Pow(1-p, 1.0/12)
+			g.lnTenant = math.Log1p(-g.tenantQ)
+			if p >= 1 {
+				g.tenantQ, g.lnTenant = 1, math.Inf(-1)
+			}
+		}
+		g.releasing = r.Tenant.ReleasingMonths
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Months is the number of months of a path.
+func (g *Generator) Months() int { return g.n }
+
+// DirectHashprice reports whether Fill computes the hashprice itself
+// (Scratch.HashpriceTH) and leaves the path's BTC price and difficulty
+// unset: so it does when the difficulty follows profitability, because
+// the model needs only their ratio, and that ratio is what the difficulty
+// process tracks (one exponential a month instead of two).
+func (g *Generator) DirectHashprice() bool { return g.feedback }
+
+// Scratch is one goroutine's working space for Fill.
+type Scratch struct {
+	// Events are the months in which a tenant in place would default.
+	Events []int
+	// HashpriceTH is the hashprice, USD per TH/s per day, when
+	// DirectHashprice.
+	HashpriceTH []float64
+	inc         []float64 // BTC log return into month i
+}
+
+// NewScratch allocates the working space of Fill.
+func (g *Generator) NewScratch() *Scratch {
+	return &Scratch{Events: make([]int, 0, g.n), HashpriceTH: make([]float64, g.n), inc: make([]float64, g.n)}
+}
+
+// NewPath allocates a path and fills the parts that are the same on every
+// path (the processes with no randomness); Fill overwrites only the rest.
+func (g *Generator) NewPath() *plan.Path {
+	p := plan.NewPath(g.n)
+	P, D := g.p0, g.d0
+	for i := range g.n {
+		p.BTCPriceUSD[i], p.Difficulty[i] = P, D
+		P *= g.gp
+		D *= g.gd
+		p.FeesBTC[i] = g.feeMean
+		if g.sigPw == 0 {
+			p.PowerUSDPerMWh[i] = g.pwMean * math.Exp(g.pwDet[i])
+			if g.pwDet[i] == 0 {
+				p.PowerUSDPerMWh[i] = g.pwMean
+			}
+		}
+		if g.gpu && g.sigG == 0 {
+			p.GPUPriceFactor[i] = g.gpuDet[i]
+		}
+	}
+	if g.feedback {
+		for i := range g.n {
+			p.BTCPriceUSD[i], p.Difficulty[i] = math.NaN(), math.NaN()
+		}
+	}
+	p.FeesBTC[0] = g.fee0
+	p.PowerUSDPerMWh[0] = g.pw0
+	return p
+}
+
+// Fill draws one path from src into p (made by NewPath) and sc. The draws
+// come process by process in a fixed order (BTC, fees, power, GPU price,
+// difficulty, tenant), so a generator seeded alike gives the same path.
+// With DirectHashprice, the hashprice goes to sc.HashpriceTH and p's BTC
+// price and difficulty stay unset (NaN).
+func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
+	n := g.n
+	inc := sc.inc[:n]
+	inc[0] = 0
+
+	// BTC: inc[i] is the log return from month i-1 to month i.
+	btcRandom := true
+	switch {
+	case g.boot != nil:
+		pos, left := 0, 0
+		for i := 1; i < n; i++ {
+			if left == 0 {
+				pos, left = int(intN(src, uint64(len(g.boot)))), g.block
+			}
+			inc[i] = g.boot[pos]
+			if pos++; pos == len(g.boot) {
+				pos = 0
+			}
+			left--
+		}
+	case g.sigB > 0:
+		mu, sig := g.lgp+g.adjB, g.sigB
+		for i := 1; i < n; i++ {
+			inc[i] = mu + sig*normal(src)
+		}
+	default:
+		btcRandom = false
+		for i := 1; i < n; i++ {
+			inc[i] = g.lgp
+		}
+	}
+	if btcRandom && !g.feedback {
+		price := p.BTCPriceUSD[:n]
+		P := g.p0
+		for i := 1; i < n; i++ {
+			P *= exp(inc[i])
+			price[i] = P
+		}
+	}
+
+	fees := p.FeesBTC[:n]
+	if g.sigF > 0 {
+		mu, sig := g.adjF, g.sigF
+		for i := 1; i < n; i++ {
+			fees[i] = g.feeMean * exp(mu+sig*normal(src))
+		}
+	}
+	if g.sigPw > 0 {
+		power, det := p.PowerUSDPerMWh[:n], g.pwDet[:n]
+		u := 0.0
+		for i := 1; i < n; i++ {
+			u = g.pwA*u + g.sigPw*normal(src)
+			power[i] = g.pwMean * exp(det[i]+u)
+		}
+	}
+	if g.gpu && g.sigG > 0 {
+		gpu, det := p.GPUPriceFactor[:n], g.gpuDet[:n]
+		S := 1.0
+		for i := 1; i < n; i++ {
+			S *= exp(g.adjG + g.sigG*normal(src))
+			gpu[i] = det[i] * S
+		}
+	}
+
+	// Difficulty following profitability: x_i = ln(hp_i/hp_0) =
+	// ln((s_i+f_i)/(s_0+f_0)) + ln(P_i/P_0) - ln(D_i/D_0).
+	if g.feedback {
+		hp, lsf := sc.HashpriceTH[:n], g.lsf[:n]
+		var lp, ld float64
+		for i := range n {
+			lp += inc[i]
+			var x float64
+			if g.sigF > 0 && i > 0 {
+				x = math.Log(g.subsidy[i]+fees[i]) - g.lsf0 + lp - ld
+			} else {
+				x = lsf[i] + lp - ld
+			}
+			hp[i] = g.hp0 * exp(x)
+			step := g.lgd + g.elast*x
+			if g.sigH > 0 {
+				step += g.adjH + g.sigH*normal(src)
+			}
+			ld += step
+		}
+	}
+
+	sc.Events = sc.Events[:0]
+	if g.tenantQ > 0 {
+		for t := -1; ; {
+			skip := 0.0
+			if g.tenantQ < 1 {
+				// Months to the next default: geometric, P(k) = (1-q)^k q.
+				skip = math.Floor(math.Log(unit(src)) / g.lnTenant)
+			}
+			if float64(t)+1+skip >= float64(n) {
+				break
+			}
+			t += 1 + int(skip)
+			sc.Events = append(sc.Events, t)
+		}
+	}
+}
+
+// LeaseFactor writes into out the share of a lease starting in month start
+// that pays each month, given the default months of a path: a default in
+// month t while the tenant is in place stops the lease for the releasing
+// months from t, after which a new tenant pays the then-current rate. It
+// reports whether any month is below 1.
+func (g *Generator) LeaseFactor(events []int, start int, out []float64) bool {
+	for i := range out {
+		out[i] = 1
+	}
+	any := false
+	free := start
+	for _, t := range events {
+		if t < free || g.releasing == 0 {
+			continue
+		}
+		end := min(t+g.releasing, len(out))
+		for j := t; j < end; j++ {
+			out[j] = 0
+			any = true
+		}
+		free = t + g.releasing
+	}
+	return any
+}
+
+// centreReturns shifts historical monthly log returns so that a month
+// drawn from them at random grows the price by (1+drift)^(1/12) on
+// average: r' = r - ln(mean(e^r)) + ln(1+drift)/12.
+func centreReturns(history []float64, drift float64) ([]float64, error) {
+	if len(history) < 2 {
+		return nil, invalidf("risk.history_csv", "the bootstrap needs at least 2 monthly returns, got %d", len(history))
+	}
+	var m float64
+	for i, r := range history {
+		if math.IsNaN(r) || math.IsInf(r, 0) {
+			return nil, invalidf("risk.history_csv", "monthly return %d is %v", i, r)
+		}
+		m += math.Exp(r)
+	}
+	shift := math.Log1p(drift)/12 - math.Log(m/float64(len(history)))
+	out := make([]float64, len(history))
+	for i, r := range history {
+		out[i] = r + shift
+	}
+	return out, nil
+}
