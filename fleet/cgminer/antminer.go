@@ -3,7 +3,6 @@ package cgminer
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -51,41 +50,81 @@ func parseAntminerStats(reply minerjson.Value, st *fleet.Status) error {
 		st.HashrateTH /= 1e3
 		st.Hashrate5sTH /= 1e3
 	}
-	for _, n := range boardNumbers(data) {
-		s := strconv.Itoa(n)
-		rate, rateOK := data.Get("chain_rate" + s).Float()
-		chips, _ := data.Get("chain_acn" + s).Int()
-		if !rateOK && chips == 0 {
-			continue // slot without a board
+	// One pass over the members: numbered keys by board (chain_rateN,
+	// chain_acnN, temp_chipN "a-b-c-d", temp_pcbN, temp2_N, temp3_N, tempN)
+	// and fans (fanN). Duplicated keys all count: the hottest wins.
+	const maxBoard = 64
+	type board struct {
+		present, rateOK bool
+		rate            float64
+		chips           int64
+		hot, pcb        float64
+		hotOK, pcbOK    bool
+	}
+	var boards [maxBoard]board
+	var fanRPM [17]int64
+	var fanOK [17]bool
+	fans := int64(0)
+	for _, m := range data.Members() {
+		k := m.Key
+		prefix, n, ok := splitNumbered(k)
+		if !ok {
+			if k == "fan_num" {
+				fans, _ = m.Value.Int()
+			}
+			continue
 		}
-		hottest, ok := 0.0, false
-		for _, key := range []string{"temp_chip" + s, "temp_pcb" + s, "temp2_" + s, "temp3_" + s} {
-			for _, dup := range data.All(key) {
-				for _, t := range sensorValues(dup) {
-					if t > 0 && (!ok || t > hottest) {
-						hottest, ok = t, true
-					}
+		if prefix == "fan" {
+			if n < len(fanRPM) {
+				if rpm, ok := m.Value.Int(); ok {
+					fanRPM[n], fanOK[n] = rpm, true
 				}
 			}
+			continue
 		}
-		if !ok {
-			if t, tok := data.MaxFloat("temp" + s); tok && t > 0 {
-				hottest, ok = t, true
+		if n >= maxBoard {
+			continue
+		}
+		b := &boards[n]
+		switch prefix {
+		case "chain_rate":
+			b.present = true
+			b.rate, b.rateOK = m.Value.Float()
+		case "chain_acn":
+			b.present = true
+			b.chips, _ = m.Value.Int()
+		case "temp_chip", "temp_pcb", "temp2_", "temp3_":
+			for _, t := range sensorValues(m.Value) {
+				if t > 0 && (!b.hotOK || t > b.hot) {
+					b.hot, b.hotOK = t, true
+				}
+			}
+		case "temp":
+			if t, ok := m.Value.Float(); ok && t > 0 && (!b.pcbOK || t > b.pcb) {
+				b.pcb, b.pcbOK = t, true
 			}
 		}
-		if ok {
-			st.TempsC = append(st.TempsC, hottest)
+	}
+	for n := range boards {
+		b := &boards[n]
+		if !b.present || (!b.rateOK && b.chips == 0) {
+			continue // slot without a board
 		}
-		if rateOK && rate == 0 && chips == 0 {
+		switch {
+		case b.hotOK:
+			st.TempsC = append(st.TempsC, b.hot)
+		case b.pcbOK:
+			st.TempsC = append(st.TempsC, b.pcb)
+		}
+		if b.rateOK && b.rate == 0 && b.chips == 0 {
 			st.Errors = append(st.Errors, fmt.Sprintf("board %d: no chips", n))
 		}
 	}
 	// Fans: the nonzero fanN in order (an S9 has fan_num 2 in slots 3
 	// and 6), then zeros up to fan_num for fans that stopped.
-	fans, _ := data.Get("fan_num").Int()
-	for n := 0; n <= 16; n++ {
-		if rpm, ok := data.Get("fan" + strconv.Itoa(n)).Int(); ok && rpm > 0 {
-			st.FansRPM = append(st.FansRPM, int(rpm))
+	for n := range fanRPM {
+		if fanOK[n] && fanRPM[n] > 0 {
+			st.FansRPM = append(st.FansRPM, int(fanRPM[n]))
 		}
 	}
 	for int64(len(st.FansRPM)) < min(fans, 16) {
@@ -114,24 +153,30 @@ func sensorValues(v minerjson.Value) []float64 {
 	return out
 }
 
-// boardNumbers lists the N of chain_rateN / chain_acnN keys, in order.
-func boardNumbers(v minerjson.Value) []int {
-	seen := map[int]bool{}
-	for _, m := range v.Members() {
-		for _, p := range []string{"chain_rate", "chain_acn"} {
-			if rest, ok := strings.CutPrefix(m.Key, p); ok {
-				if n, err := strconv.Atoi(rest); err == nil && n >= 0 && n < 64 {
-					seen[n] = true
-				}
+// numberedPrefixes are the bmminer keys that end in a board or fan number,
+// longest first so that "temp_chip1" is not read as "temp" + "_chip1".
+var numberedPrefixes = []string{"chain_rate", "chain_acn", "temp_chip", "temp_pcb", "temp2_", "temp3_", "temp", "fan"}
+
+// splitNumbered splits "chain_rate12" into "chain_rate", 12.
+func splitNumbered(k string) (string, int, bool) {
+	for _, p := range numberedPrefixes {
+		rest, ok := strings.CutPrefix(k, p)
+		if !ok || rest == "" || len(rest) > 3 {
+			continue
+		}
+		n := 0
+		for _, c := range []byte(rest) {
+			if c < '0' || c > '9' {
+				n = -1
+				break
 			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return p, n, true
 		}
 	}
-	out := make([]int, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Ints(out)
-	return out
+	return "", 0, false
 }
 
 // parsePools reads a pools reply.

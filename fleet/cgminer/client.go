@@ -149,27 +149,14 @@ func readReply(r io.Reader, buf []byte, max int) (_ []byte, sawNUL bool, _ error
 	}
 }
 
-// closeGrace is how long a client waits, after a reply's NUL, for the
-// device to close the connection.
-const closeGrace = 100 * time.Millisecond
-
-// awaitClose lets the device close first, as cgminer does right after the
-// NUL, so that the TIME_WAIT state stays on the device's side and the
-// client's ephemeral ports are free again at once (a poller of 100,000
-// devices would otherwise hold tens of thousands). A device that keeps the
-// connection open gets a reset instead.
+// awaitClose ends a connection whose reply is complete with a reset
+// instead of a FIN handshake: cgminer has already closed its side after
+// the NUL, and a reset leaves no TIME_WAIT on either side, so a poller of
+// 100,000 devices neither holds tens of thousands of ephemeral ports nor
+// pays the kernel for their handshakes.
 func awaitClose(conn net.Conn) {
-	_ = conn.SetReadDeadline(time.Now().Add(closeGrace))
-	var b [64]byte
-	for {
-		if _, err := conn.Read(b[:]); err != nil {
-			if err != io.EOF {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-			}
-			return
-		}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
 	}
 }
 

@@ -230,11 +230,7 @@ func (p *parser) value(depth int) (Value, error) {
 func (p *parser) object(depth int) (Value, error) {
 	p.i++ // {
 	base := len(p.members)
-	for len(p.seen) <= depth {
-		p.seen = append(p.seen, make(map[string]struct{}, 16))
-	}
-	seen := p.seen[depth]
-	clear(seen)
+	var seen map[string]struct{} // from smallObject members on
 	done := func() Value {
 		v := Value{kind: Object}
 		if n := len(p.members) - base; n > 0 {
@@ -310,10 +306,9 @@ func (p *parser) object(depth int) (Value, error) {
 		if val.kind == Invalid { // a scalar cut short by the end of input
 			return done(), nil
 		}
-		if _, dup := seen[key]; dup {
+		if p.duplicate(base, depth, &seen, key) {
 			p.quirks |= QuirkDuplicateKey
 		}
-		seen[key] = struct{}{}
 		p.members = append(p.members, Member{Key: key, Value: val})
 		if p.quirks&QuirkTruncated != 0 {
 			return done(), nil
@@ -373,6 +368,37 @@ func (p *parser) array(depth int) (Value, error) {
 		p.elems = append(p.elems, el)
 		expectComma = true
 	}
+}
+
+// smallObject is the member count up to which duplicates are found by a
+// linear scan; larger objects use a (reused) map.
+const smallObject = 12
+
+// duplicate reports whether key is already a member of the object whose
+// members start at base.
+func (p *parser) duplicate(base, depth int, seen *map[string]struct{}, key string) bool {
+	n := len(p.members) - base
+	if n < smallObject {
+		for _, m := range p.members[base:] {
+			if m.Key == key {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		for len(p.seen) <= depth {
+			p.seen = append(p.seen, make(map[string]struct{}, 64))
+		}
+		*seen = p.seen[depth]
+		clear(*seen)
+		for _, m := range p.members[base:] {
+			(*seen)[m.Key] = struct{}{}
+		}
+	}
+	_, dup := (*seen)[key]
+	(*seen)[key] = struct{}{}
+	return dup
 }
 
 // key reads an object key, sharing the string of keys seen before (miner
