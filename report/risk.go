@@ -75,15 +75,38 @@ func pctp(p *float64) string {
 	return fmt.Sprintf("%.1f%%", *p*100)
 }
 
+// riskRows is the metrics table: one row per metric, one column per
+// strategy (as the CLI prints it).
 func riskRows(res *risk.Result) [][]string {
-	rows := [][]string{{"strategy", "AI share", "NPV mean $M", "NPV std $M", "NPV P5 $M", "NPV P50 $M", "NPV P95 $M",
-		"IRR P5", "IRR P50", "IRR P95", "P(NPV<0)", "CVaR 5% $M", "EBITDA CV", "cash low P5 $M", "P(DSCR<1.2)"}}
+	head := []string{""}
 	for _, st := range res.Strategies {
-		rows = append(rows, []string{st.Name, fmt.Sprintf("%.0f%%", st.AIShare*100), mu(st.NPVUSD.Mean), mu(st.NPVUSD.Std),
-			mu(st.NPVUSD.P5), mu(st.NPVUSD.P50), mu(st.NPVUSD.P95), pctp(st.IRR.P5), pctp(st.IRR.P50), pctp(st.IRR.P95),
-			fmt.Sprintf("%.1f%%", st.ProbNPVNegative*100), mu(st.CVaR5USD), fmt.Sprintf("%.3f", st.EBITDACV),
-			mu(st.MinCashUSDP5), pctp(st.DSCRBreachProb)})
+		head = append(head, st.Name)
 	}
+	rows := [][]string{head}
+	add := func(label string, f func(st risk.StrategyRisk) string) {
+		r := []string{label}
+		for _, st := range res.Strategies {
+			r = append(r, f(st))
+		}
+		rows = append(rows, r)
+	}
+	add("AI share", func(st risk.StrategyRisk) string { return fmt.Sprintf("%.0f%%", st.AIShare*100) })
+	add("NPV mean, $M", func(st risk.StrategyRisk) string { return mu(st.NPVUSD.Mean) })
+	add("NPV std, $M", func(st risk.StrategyRisk) string { return mu(st.NPVUSD.Std) })
+	add("NPV P5 / P50 / P95, $M", func(st risk.StrategyRisk) string {
+		return mu(st.NPVUSD.P5) + " / " + mu(st.NPVUSD.P50) + " / " + mu(st.NPVUSD.P95)
+	})
+	add("IRR of conversion P5 / P50 / P95", func(st risk.StrategyRisk) string {
+		if st.IRR.P50 == nil {
+			return "—"
+		}
+		return pctp(st.IRR.P5) + " / " + pctp(st.IRR.P50) + " / " + pctp(st.IRR.P95)
+	})
+	add("P(NPV < 0)", func(st risk.StrategyRisk) string { return fmt.Sprintf("%.1f%%", st.ProbNPVNegative*100) })
+	add("CVaR 5%, $M", func(st risk.StrategyRisk) string { return mu(st.CVaR5USD) })
+	add("monthly EBITDA CV", func(st risk.StrategyRisk) string { return fmt.Sprintf("%.3f", st.EBITDACV) })
+	add("lowest cumulative cash P5, $M", func(st risk.StrategyRisk) string { return mu(st.MinCashUSDP5) })
+	add("P(DSCR < 1.2 in a year)", func(st risk.StrategyRisk) string { return pctp(st.DSCRBreachProb) })
 	return rows
 }
 
