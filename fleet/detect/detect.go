@@ -236,9 +236,24 @@ func Open(r Result, o Options) (fleet.Miner, error) {
 				addr = host
 			}
 		}
-		return braiins.New(addr, braiins.Config{Credentials: cr, Timeout: o.Timeout}), nil
+		return braiins.New(addr, braiins.Config{Credentials: cr, Timeout: o.Timeout, Transport: braiinsTransport}), nil
 	}
 	return nil, fmt.Errorf("detect: no driver for firmware %q", r.Firmware)
+}
+
+// braiinsTransport is shared by the Braiins OS drivers Open returns: a
+// device's requests reuse one connection, but at most 1024 idle ones are
+// kept across devices, so that polling 100,000 devices does not hold
+// 100,000 sockets open (each process has an open-file limit).
+var braiinsTransport = &http.Transport{
+	Proxy:                  nil, // a proxy would see the devices' credentials
+	DialContext:            (&net.Dialer{KeepAlive: -1}).DialContext,
+	MaxIdleConns:           1024,
+	MaxIdleConnsPerHost:    1,
+	IdleConnTimeout:        10 * time.Second,
+	ResponseHeaderTimeout:  DefaultTimeout,
+	MaxResponseHeaderBytes: 64 << 10,
+	DisableCompression:     true,
 }
 
 // Firmwares are the names Open accepts.
