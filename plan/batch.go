@@ -113,7 +113,7 @@ func (b *Batch) Model(k int) *Model { return b.ks[k].m }
 type MarketState struct {
 	HashpriceTH []float64 // USD per TH/s per day
 	margin      []float64 // (revenue - energy) of the lines on, at the full fleet, USD
-	ebitda      []float64 // scratch for Strategy
+	ebitda, fcf []float64 // scratch for Strategy
 	path        *Path
 }
 
@@ -230,30 +230,30 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		}
 	}
 
-	fixTax, fixCash, df := kn.fixTax[:n], kn.fixCash[:n], kn.df[:n]
-	fcfOut := r.FCF
-	var npv, cum, minCash, carry float64
+	fcf := r.FCF
+	if fcf == nil {
+		if len(st.fcf) < n {
+			st.fcf = make([]float64, n)
+		}
+		fcf = st.fcf
+	}
+	fcf = fcf[:n]
+	// Cash before tax, then the tax of each 12-month year (losses carried
+	// forward) taken in its last month, then discounting and the running
+	// cash: three simple loops rather than one with branches.
+	fixCash := kn.fixCash[:n]
+	for i := range fcf {
+		fcf[i] = eb[i] + fixCash[i]
+	}
+	var carry float64
 	minDSCR := math.Inf(1)
-	r.Terminal = 0
 	for y0 := 0; y0 < n; y0 += 12 {
 		end := min(y0+12, n)
+		ey, ty := eb[y0:end], kn.fixTax[y0:end]
 		var taxable float64
-		for i := y0; i < end-1; i++ {
-			e := eb[i]
-			taxable += e + fixTax[i]
-			fcf := e + fixCash[i]
-			if fcfOut != nil {
-				fcfOut[i] = fcf
-			}
-			npv += fcf * df[i]
-			cum += fcf
-			if cum < minCash {
-				minCash = cum
-			}
+		for j := range ey {
+			taxable += ey[j] + ty[j]
 		}
-		i := end - 1
-		e := eb[i]
-		taxable += e + fixTax[i]
 		tax := 0.0
 		if taxable < 0 {
 			carry -= taxable
@@ -262,31 +262,43 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 			carry -= used
 			tax = (taxable - used) * kn.taxRate
 		}
-		fcf := e + fixCash[i] - tax
+		fcf[end-1] -= tax
 		if kn.hasDebt {
 			var cash, service float64
-			for j := y0; j < end; j++ {
-				cash += eb[j]
-				service += kn.service[j]
+			sy := kn.service[y0:end]
+			for j := range ey {
+				cash += ey[j]
+				service += sy[j]
 			}
 			cash -= tax
 			if service > 0 {
 				minDSCR = min(minDSCR, cash/service)
 			}
 		}
-		if i == n-1 && kn.m.terminal {
-			r.Terminal = b.terminal(kn, st, eb)
-			fcf += r.Terminal
-		}
-		if fcfOut != nil {
-			fcfOut[i] = fcf
-		}
-		npv += fcf * df[i]
-		cum += fcf
-		if cum < minCash {
-			minCash = cum
-		}
 	}
+	r.Terminal = 0
+	if kn.m.terminal {
+		r.Terminal = b.terminal(kn, st, eb)
+		fcf[n-1] += r.Terminal
+	}
+	df := kn.df[:n]
+	var npvE, npvO, cum, minCash float64
+	i := 0
+	for ; i+1 < n; i += 2 {
+		a, c := fcf[i], fcf[i+1]
+		npvE += a * df[i]
+		npvO += c * df[i+1]
+		cum += a
+		minCash = min(minCash, cum)
+		cum += c
+		minCash = min(minCash, cum)
+	}
+	if i < n {
+		npvE += fcf[i] * df[i]
+		cum += fcf[i]
+		minCash = min(minCash, cum)
+	}
+	npv := npvE + npvO
 	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
 }
 
@@ -329,3 +341,18 @@ func (m *Model) HasDebt() bool { return m.debtShare > 0 }
 // SubsidyBTC returns a copy of the mean block subsidy of each month, BTC,
 // as the batch's models use it.
 func (b *Batch) SubsidyBTC() []float64 { return append([]float64(nil), b.subsidy...) }
+
+// Mines reports whether strategy k keeps any of the fleet mining in any
+// month (its results then depend on the hashprice).
+func (b *Batch) Mines(k int) bool {
+	for _, s := range b.ks[k].share {
+		if s != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// PaysAIPower reports whether strategy k pays for the AI load's power (its
+// results then depend on the power price).
+func (b *Batch) PaysAIPower(k int) bool { return b.ks[k].aiPower }

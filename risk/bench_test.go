@@ -36,3 +36,21 @@ func BenchmarkPath(b *testing.B) {
 		e.path(w, 0, p)
 	}
 }
+
+// BenchmarkStrategy is plan.Batch.Strategy alone: keep-mining of the bench
+// site on one path, EBITDA and FCF kept.
+func BenchmarkStrategy(b *testing.B) {
+	s := loadExample(b, "bench-risk.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths, opts.Workers = 1, 1
+	e, err := newEngine(s, s.Strategies, nil, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := e.newWorker()
+	e.path(w, 0, e.getPartial(0))
+	b.ReportAllocs()
+	for b.Loop() {
+		e.batch.Strategy(0, w.ms, nil, &w.res[0])
+	}
+}

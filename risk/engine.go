@@ -78,6 +78,10 @@ type engine struct {
 	free    []*partial
 	workers []*worker
 	hasDebt bool
+	// static[k] holds entry k's result when it does not depend on the
+	// path (no mining, and an AI revenue and power bill the model keeps
+	// deterministic); a contracted one only while no tenant defaults.
+	static []*plan.StrategyResult
 }
 
 // partial is one chunk's contribution to the ordered reductions.
@@ -126,6 +130,7 @@ func newEngine(s *site.Site, strategies []site.Strategy, candidates []site.Strat
 	e := &engine{s: s, opts: opts, gen: gen, batch: b, full: len(strategies), base: base, n: b.Months(),
 		pending: map[int]*partial{}}
 	e.prepareReference()
+	e.prepareStatic()
 	e.npv = make([][]float64, b.Len())
 	for k := range e.npv {
 		e.npv[k] = make([]float64, opts.Paths)
@@ -170,13 +175,36 @@ func (e *engine) prepareReference() {
 	}
 }
 
+// prepareStatic finds the entries whose results do not depend on the
+// market path and computes them once.
+func (e *engine) prepareStatic() {
+	b, g := e.batch, e.gen
+	e.static = make([]*plan.StrategyResult, b.Len())
+	var p *plan.Path
+	var st *plan.MarketState
+	for k := range e.static {
+		m := b.Model(k)
+		if b.Mines(k) || (b.PaysAIPower(k) && g.sigPw > 0) || (!m.Contracted() && g.gpu && g.sigG > 0) {
+			continue
+		}
+		if p == nil {
+			p, st = g.NewPath(), b.NewMarketState()
+			b.MarketHashprice(p, make([]float64, e.n), st)
+		}
+		r := &plan.StrategyResult{EBITDA: make([]float64, e.n), FCF: make([]float64, e.n)}
+		b.Strategy(k, st, nil, r)
+		e.static[k] = r
+	}
+}
+
 // worker is one goroutine's scratch space.
 type worker struct {
 	pcg    rand.PCG
 	path   *plan.Path
 	ms     *plan.MarketState
 	res    []plan.StrategyResult
-	lease  [][]float64 // per entry, when a default hits its lease
+	out    []*plan.StrategyResult // this path's result of each entry: res[k] or a static one
+	lease  [][]float64            // per entry, when a default hits its lease
 	sc     *Scratch
 	buf    []float64
 	fan    *fanHist
@@ -187,6 +215,7 @@ func (e *engine) newWorker() *worker {
 	w := &worker{path: e.gen.NewPath(), ms: e.batch.NewMarketState(), sc: e.gen.NewScratch(),
 		buf: make([]float64, 0, e.n+1)}
 	w.res = make([]plan.StrategyResult, e.batch.Len())
+	w.out = make([]*plan.StrategyResult, e.batch.Len())
 	w.lease = make([][]float64, e.batch.Len())
 	for k := range w.res {
 		if k < e.full || k == e.base {
@@ -354,12 +383,17 @@ func (e *engine) path(w *worker, j int, p *partial) {
 				lease = w.lease[k]
 			}
 		}
-		b.Strategy(k, w.ms, lease, &w.res[k])
-		e.npv[k][j] = w.res[k].NPV
+		if lease == nil && e.static[k] != nil {
+			w.out[k] = e.static[k]
+		} else {
+			b.Strategy(k, w.ms, lease, &w.res[k])
+			w.out[k] = &w.res[k]
+		}
+		e.npv[k][j] = w.out[k].NPV
 	}
-	baseFCF := w.res[e.base].FCF
+	baseFCF := w.out[e.base].FCF
 	for k := range e.full {
-		r := &w.res[k]
+		r := w.out[k]
 		e.minCash[k][j] = r.MinCash
 		if r.MinDSCR < dscrCovenant {
 			p.dscrBad[k]++
@@ -368,6 +402,9 @@ func (e *engine) path(w *worker, j int, p *partial) {
 			e.irr[k][j] = math.NaN()
 		} else {
 			e.irr[k][j] = conversionIRR(r.FCF, baseFCF, e.guess[k], w.buf)
+		}
+		if r == e.static[k] {
+			continue // EBITDA is the reference: nothing to add
 		}
 		s1, s2, ref := p.s1[k], p.s2[k], e.ref[k]
 		for i, v := range r.EBITDA {
@@ -384,12 +421,12 @@ func (e *engine) path(w *worker, j int, p *partial) {
 				e.pilot[0][off+i] = v * 1000
 			}
 			for k := range e.full {
-				copy(e.pilot[1+k][off:off+e.n], w.res[k].FCF)
+				copy(e.pilot[1+k][off:off+e.n], w.out[k].FCF)
 			}
 		} else {
 			w.fan.addPath(0, hp, 1000)
 			for k := range e.full {
-				w.fan.addPath(1+k, w.res[k].FCF, 1)
+				w.fan.addPath(1+k, w.out[k].FCF, 1)
 			}
 		}
 	}

@@ -203,3 +203,34 @@ func TestWorkersIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticStrategiesUnchanged: reusing the result of a strategy that
+// does not depend on the path (convert in the bench site: no mining, a
+// lease with power passed through) gives the same numbers as evaluating it
+// on every path.
+func TestStaticStrategiesUnchanged(t *testing.T) {
+	for _, name := range []string{"bench-risk.yaml", "pecos-west.yaml"} {
+		s := loadExample(t, name)
+		opts := DefaultOptions(s)
+		opts.Paths, opts.Workers = 500, 2
+		run := func(static bool) *Result {
+			e, err := newEngine(s, s.Strategies, nil, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !static {
+				clear(e.static)
+			}
+			if err := e.run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return e.result()
+		}
+		a, b := run(true), run(false)
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("%s: results with static strategies reused differ:\n%s\n%s", name, ja, jb)
+		}
+	}
+}
