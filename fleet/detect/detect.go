@@ -27,8 +27,9 @@ type Result struct {
 	Firmware string // a fleet.Firmware* name
 	Model    string // when the probe reply names it
 	// Via is how the firmware answered: "rpc" (cgminer-style on this port),
-	// "http", "v3". A Braiins OS found on its RPC port is driven over HTTP
-	// on port 80 of the same host.
+	// "http", "v3"; "given" when the caller named the firmware. A Braiins
+	// OS found on its RPC port is driven over HTTP on port 80 of the same
+	// host (DriverAddress).
 	Via string
 }
 
@@ -212,6 +213,18 @@ func probeV3(ctx context.Context, addr string, o Options) (Result, error) {
 	return Result{Firmware: fleet.FirmwareWhatsminerV3, Model: model, Via: "v3"}, nil
 }
 
+// DriverAddress is the address the firmware's driver talks to: the probed
+// one, except for a Braiins OS found on its RPC port, whose REST API is on
+// port 80 of the same host.
+func (r Result) DriverAddress() string {
+	if r.Firmware == fleet.FirmwareBraiins && r.Via == "rpc" {
+		if host, _, err := net.SplitHostPort(r.Address); err == nil {
+			return net.JoinHostPort(host, "80")
+		}
+	}
+	return r.Address
+}
+
 // Open returns the driver for a detected device.
 func Open(r Result, o Options) (fleet.Miner, error) {
 	cr := o.creds(r.Firmware)
@@ -229,14 +242,7 @@ func Open(r Result, o Options) (fleet.Miner, error) {
 	case fleet.FirmwareLuxOS:
 		return luxos.New(r.Address, luxos.Config{Timeout: o.Timeout, Dial: o.Dialer}), nil
 	case fleet.FirmwareBraiins:
-		addr := r.Address
-		if r.Via == "rpc" {
-			// Found on the RPC port: the REST API is on port 80.
-			if host, _, err := net.SplitHostPort(addr); err == nil {
-				addr = host
-			}
-		}
-		return braiins.New(addr, braiins.Config{Credentials: cr, Timeout: o.Timeout, Transport: braiinsTransport}), nil
+		return braiins.New(r.DriverAddress(), braiins.Config{Credentials: cr, Timeout: o.Timeout, Transport: braiinsTransport}), nil
 	}
 	return nil, fmt.Errorf("detect: no driver for firmware %q", r.Firmware)
 }

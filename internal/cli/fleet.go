@@ -130,6 +130,13 @@ func loadCredentials(path string) (credentialSet, error) {
 	if err != nil {
 		return nil, badInputf("--credentials %s: %v", path, err)
 	}
+	return parseCredentials(data, path)
+}
+
+// parseCredentials decodes a credentials file's bytes; path names it in
+// messages.
+func parseCredentials(data []byte, path string) (credentialSet, error) {
+	out := credentialSet{}
 	if len(data) > maxCredentialsFile {
 		return nil, badInputf("--credentials %s: larger than %d bytes", path, maxCredentialsFile)
 	}
@@ -265,7 +272,9 @@ func (o *fleetOpts) open(ctx context.Context, e *env, targets []poll.Target, dop
 	po := poll.Options{Concurrency: o.concurrency, Timeout: o.timeout}
 	poll.Each(ctx, len(targets), po, func(ctx context.Context, i int) {
 		t := targets[i]
-		r := detect.Result{Address: t.Addr, Firmware: t.Firmware, Via: "rpc"}
+		// A firmware named by a targets file or --firmware is driven at
+		// the address given (a scan prints each driver's address).
+		r := detect.Result{Address: t.Addr, Firmware: t.Firmware, Via: "given"}
 		if r.Firmware == "" {
 			r.Firmware = o.firmware
 		}
@@ -277,9 +286,6 @@ func (o *fleetOpts) open(ctx context.Context, e *env, targets []poll.Target, dop
 				errs[i] = err
 				return
 			}
-		}
-		if r.Firmware == fleet.FirmwareBraiins && (t.Firmware != "" || o.firmware != "") {
-			r.Via = "http" // named in a targets file: the address is its API's
 		}
 		miners[i], errs[i] = detect.Open(r, dopt)
 	})
@@ -345,7 +351,7 @@ file: "hashpivot fleet scan 10.0.1.1-254 > site.txt; hashpivot fleet status @sit
 			for i, r := range res {
 				switch {
 				case errs[i] == nil:
-					out.Devices = append(out.Devices, scanRow{r.Address, r.Firmware, r.Model})
+					out.Devices = append(out.Devices, scanRow{r.DriverAddress(), r.Firmware, r.Model})
 				case errors.Is(errs[i], detect.ErrUnknown):
 					out.Unrecognised = append(out.Unrecognised, scanFailure{targets[i].Addr, errs[i].Error()})
 				default:

@@ -299,3 +299,27 @@ func TestSpans(t *testing.T) {
 		t.Errorf("spans() = %q", got)
 	}
 }
+
+// FuzzParseCredentials: no panic; an error never quotes a password.
+func FuzzParseCredentials(f *testing.F) {
+	f.Add([]byte("default:\n  user: root\n  password: hunter2\n"))
+	f.Add([]byte("whatsminer: {password: hunter2}\n"))
+	f.Add([]byte("antminr:\n  password: hunter2\n"))
+	f.Add([]byte("default: [hunter2]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := parseCredentials(data, "f.yaml")
+		if err == nil {
+			return
+		}
+		// Whatever follows "password:" must not reach the message.
+		for _, part := range strings.Split(string(data), "password:")[1:] {
+			v, _, _ := strings.Cut(part, "\n")
+			v, _, _ = strings.Cut(v, "}")
+			v, _, _ = strings.Cut(v, ",")
+			v = strings.TrimSpace(v)
+			if len(v) >= 4 && strings.Contains(err.Error(), v) {
+				t.Fatalf("error %q quotes the password %q", err, v)
+			}
+		}
+	})
+}
