@@ -198,11 +198,16 @@ type Scratch struct {
 	// DirectHashprice.
 	HashpriceTH []float64
 	inc         []float64 // BTC log return into month i
+	x           []float64 // ln(hp_i/hp_0)
+	noise       []float64 // difficulty's log growth but for the elasticity term
+	lsf         []float64 // ln((s_i+f_i)/(s_0+f_0)) with random fees
 }
 
 // NewScratch allocates the working space of Fill.
 func (g *Generator) NewScratch() *Scratch {
-	return &Scratch{Events: make([]int, 0, g.n), HashpriceTH: make([]float64, g.n), inc: make([]float64, g.n)}
+	n := g.n
+	return &Scratch{Events: make([]int, 0, n), HashpriceTH: make([]float64, n), inc: make([]float64, n),
+		x: make([]float64, n), noise: make([]float64, n), lsf: make([]float64, n)}
 }
 
 // NewPath allocates a path and fills the parts that are the same on every
@@ -237,7 +242,7 @@ func (g *Generator) NewPath() *plan.Path {
 
 // Fill draws one path from src into p (made by NewPath) and sc. The draws
 // come process by process in a fixed order (BTC, fees, power, GPU price,
-// difficulty, tenant), so a generator seeded alike gives the same path.
+// difficulty noise, tenant), so a generator seeded alike gives the same path.
 // With DirectHashprice, the hashprice goes to sc.HashpriceTH and p's BTC
 // price and difficulty stay unset (NaN).
 func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
@@ -281,10 +286,18 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	}
 
 	fees := p.FeesBTC[:n]
+	lsf := g.lsf[:n] // ln((s_i+f_i)/(s_0+f_0)) for the hashprice
 	if g.sigF > 0 {
 		mu, sig := g.adjF, g.sigF
 		for i := 1; i < n; i++ {
 			fees[i] = g.feeMean * exp(mu+sig*normal(src))
+		}
+		if g.feedback {
+			lsf = sc.lsf[:n]
+			lsf[0] = 0
+			for i := 1; i < n; i++ {
+				lsf[i] = math.Log(g.subsidy[i]+fees[i]) - g.lsf0
+			}
 		}
 	}
 	if g.sigPw > 0 {
@@ -305,24 +318,33 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	}
 
 	// Difficulty following profitability: x_i = ln(hp_i/hp_0) =
-	// ln((s_i+f_i)/(s_0+f_0)) + ln(P_i/P_0) - ln(D_i/D_0).
+	// ln((s_i+f_i)/(s_0+f_0)) + ln(P_i/P_0) - ln(D_i/D_0), and
+	// ln D_{i+1} - ln D_i = ln(1+g)/12 + elasticity x_i + noise_i.
 	if g.feedback {
-		hp, lsf := sc.HashpriceTH[:n], g.lsf[:n]
+		x := sc.x[:n]
 		var lp, ld float64
-		for i := range n {
-			lp += inc[i]
-			var x float64
-			if g.sigF > 0 && i > 0 {
-				x = math.Log(g.subsidy[i]+fees[i]) - g.lsf0 + lp - ld
-			} else {
-				x = lsf[i] + lp - ld
+		if g.sigH > 0 {
+			noise := sc.noise[:n]
+			for i := range noise {
+				noise[i] = g.lgd + g.adjH + g.sigH*normal(src)
 			}
-			hp[i] = g.hp0 * exp(x)
-			step := g.lgd + g.elast*x
-			if g.sigH > 0 {
-				step += g.adjH + g.sigH*normal(src)
+			for i := range x {
+				lp += inc[i]
+				xi := lsf[i] + lp - ld
+				x[i] = xi
+				ld += noise[i] + g.elast*xi
 			}
-			ld += step
+		} else {
+			for i := range x {
+				lp += inc[i]
+				xi := lsf[i] + lp - ld
+				x[i] = xi
+				ld += g.lgd + g.elast*xi
+			}
+		}
+		hp := sc.HashpriceTH[:n]
+		for i, xi := range x {
+			hp[i] = g.hp0 * exp(xi)
 		}
 	}
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashpivot/hashpivot/bitcoin"
 	"github.com/hashpivot/hashpivot/plan"
 	"github.com/hashpivot/hashpivot/site"
 )
@@ -195,6 +196,49 @@ func TestFanMatchesExactQuantiles(t *testing.T) {
 			if math.Abs(got-exact[i]) > h.width[m] {
 				t.Errorf("month %d: histogram quantile %v, exact %v (bin %v)", m, got, exact[i], h.width[m])
 			}
+		}
+	}
+}
+
+// TestDifficultyFeedback re-implements the BTC and difficulty processes
+// directly from their definitions (price and difficulty levels, hashprice
+// by bitcoin.HashpriceUSDPerTHDay) with the same draws, and compares the
+// hashprice Fill computes through ln(hp/hp0).
+func TestDifficultyFeedback(t *testing.T) {
+	s := loadExample(t, "pecos-west.yaml")
+	calm(s)
+	s.Risk.BTC.DriftPerYear, s.Risk.BTC.VolPerYear = 0.15, 0.6
+	s.Risk.Hashrate.GrowthPerYear, s.Risk.Hashrate.Elasticity, s.Risk.Hashrate.VolPerYear = 0.3, 0.08, 0.2
+	g := generator(t, s, nil)
+	if !g.DirectHashprice() {
+		t.Fatal("elasticity set but no direct hashprice")
+	}
+	m, _ := plan.Compile(s, s.Strategies[0])
+	b, _ := plan.NewBatch(m)
+	sub := b.SubsidyBTC()
+	p, sc := g.NewPath(), g.NewScratch()
+	n := g.Months()
+	for j := range 20 {
+		g.Fill(rand.NewPCG(2, uint64(j)), p, sc)
+		src := rand.NewPCG(2, uint64(j))
+		sigB, sigH := 0.6/math.Sqrt(12), 0.2/math.Sqrt(12)
+		price := []float64{s.Market.BTCPriceUSD}
+		for i := 1; i < n; i++ {
+			price = append(price, price[i-1]*math.Exp(math.Log(1.15)/12-sigB*sigB/2+sigB*normal(src)))
+		}
+		zH := make([]float64, n)
+		for i := range zH {
+			zH[i] = normal(src)
+		}
+		d := s.Market.Difficulty
+		fee := s.Market.FeesBTCPerBlock
+		hp0 := bitcoin.HashpriceUSDPerTHDay(d, sub[0], fee, price[0])
+		for i := range n {
+			hp := bitcoin.HashpriceUSDPerTHDay(d, sub[i], fee, price[i])
+			if !near(sc.HashpriceTH[i], hp, 1e-9) {
+				t.Fatalf("path %d month %d: Fill hashprice %v, direct %v", j, i, sc.HashpriceTH[i], hp)
+			}
+			d *= math.Pow(1.3, 1.0/12) * math.Exp(0.08*math.Log(hp/hp0)-sigH*sigH/2+sigH*zH[i])
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/hashpivot/hashpivot/plan"
 	"github.com/hashpivot/hashpivot/site"
@@ -131,25 +132,36 @@ func Optimize(ctx context.Context, s *site.Site, opts Options) (*Optimum, error)
 	}
 	o := s.Optimize
 	out := &Optimum{Result: e.result(), Objective: o.Objective, RiskAversion: o.RiskAversion, MaxLossProbability: o.MaxLossProbability}
-	scratch := make([]float64, opts.Paths)
-	for i, st := range grid {
-		npv := e.npv[e.full+i]
-		c := Candidate{AIShare: st.AIShare, Start: st.Start}
-		c.MeanNPVUSD, _ = MeanStd(npv)
-		neg := 0
-		for _, v := range npv {
-			if v < 0 {
-				neg++
-			}
-		}
-		c.ProbNPVNegative = float64(neg) / float64(len(npv))
-		copy(scratch, npv)
-		c.CVaR5USD = CVaR(scratch, 0.05)
-		c.P50NPVUSD = Quantiles(scratch, 0.5)[0]
-		c.ObjectiveUSD = Objective(o.Objective, o.RiskAversion, c.MeanNPVUSD, c.P50NPVUSD, c.CVaR5USD)
-		c.Eligible = c.ProbNPVNegative <= o.MaxLossProbability
-		out.Frontier = append(out.Frontier, c)
+	out.Frontier = make([]Candidate, len(grid))
+	sem := make(chan []float64, max(1, e.opts.Workers)) // scratch buffers, one per goroutine at work
+	for range cap(sem) {
+		sem <- make([]float64, opts.Paths)
 	}
+	var wg sync.WaitGroup
+	for i, st := range grid {
+		scratch := <-sem
+		wg.Add(1)
+		go func() {
+			defer func() { sem <- scratch; wg.Done() }()
+			npv := e.npv[e.full+i]
+			c := Candidate{AIShare: st.AIShare, Start: st.Start}
+			c.MeanNPVUSD, _ = MeanStd(npv)
+			neg := 0
+			for _, v := range npv {
+				if v < 0 {
+					neg++
+				}
+			}
+			c.ProbNPVNegative = float64(neg) / float64(len(npv))
+			copy(scratch, npv)
+			c.CVaR5USD = CVaR(scratch, 0.05)
+			c.P50NPVUSD = Quantiles(scratch, 0.5)[0]
+			c.ObjectiveUSD = Objective(o.Objective, o.RiskAversion, c.MeanNPVUSD, c.P50NPVUSD, c.CVaR5USD)
+			c.Eligible = c.ProbNPVNegative <= o.MaxLossProbability
+			out.Frontier[i] = c
+		}()
+	}
+	wg.Wait()
 	for i := range out.Frontier {
 		c := &out.Frontier[i]
 		c.Efficient = true

@@ -3,6 +3,7 @@ package risk
 import (
 	"context"
 	"math"
+	"sync"
 
 	"github.com/hashpivot/hashpivot/site"
 )
@@ -74,34 +75,23 @@ func Simulate(ctx context.Context, s *site.Site, strategies []site.Strategy, opt
 	return e.result(), nil
 }
 
-// result assembles the metrics of the full entries.
+// result assembles the metrics of the full entries, one goroutine per
+// strategy (each summary depends only on that strategy's arrays).
 func (e *engine) result() *Result {
-	res := &Result{Paths: e.opts.Paths, Seed: e.opts.Seed}
-	scratch := make([]float64, e.opts.Paths)
+	res := &Result{Paths: e.opts.Paths, Seed: e.opts.Seed, Strategies: make([]StrategyRisk, e.full)}
+	sem := make(chan struct{}, max(1, e.opts.Workers))
+	var wg sync.WaitGroup
 	for k := range e.full {
-		m := e.batch.Model(k)
-		st := StrategyRisk{Name: m.Strategy.Name, AIShare: m.Strategy.AIShare, Start: m.Strategy.Start}
-		npv := e.npv[k]
-		st.NPVUSD = distOf(npv, scratch)
-		neg := 0
-		for _, v := range npv {
-			if v < 0 {
-				neg++
-			}
-		}
-		st.ProbNPVNegative = float64(neg) / float64(len(npv))
-		copy(scratch, npv)
-		st.CVaR5USD = CVaR(scratch, 0.05)
-		st.IRR = irrDistOf(e.irr[k], scratch)
-		copy(scratch, e.minCash[k])
-		st.MinCashUSDP5 = Quantiles(scratch, 0.05)[0]
-		if m.HasDebt() {
-			p := float64(e.dscrBad[k]) / float64(e.opts.Paths)
-			st.DSCRBreachProb = &p
-		}
-		st.EBITDACV = e.ebitdaCV(k)
-		res.Strategies = append(res.Strategies, st)
-		res.NPVUSD = append(res.NPVUSD, npv)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res.Strategies[k] = e.summary(k, make([]float64, e.opts.Paths))
+		}()
+	}
+	wg.Wait()
+	for k := range e.full {
+		res.NPVUSD = append(res.NPVUSD, e.npv[k])
 	}
 	if e.fan != nil {
 		res.Fan = &Fan{HashpriceUSDPerPHDay: e.fan.band(0)}
@@ -110,6 +100,32 @@ func (e *engine) result() *Result {
 		}
 	}
 	return res
+}
+
+// summary is full entry k's metrics; scratch has one float per path.
+func (e *engine) summary(k int, scratch []float64) StrategyRisk {
+	m := e.batch.Model(k)
+	st := StrategyRisk{Name: m.Strategy.Name, AIShare: m.Strategy.AIShare, Start: m.Strategy.Start}
+	npv := e.npv[k]
+	st.NPVUSD = distOf(npv, scratch)
+	neg := 0
+	for _, v := range npv {
+		if v < 0 {
+			neg++
+		}
+	}
+	st.ProbNPVNegative = float64(neg) / float64(len(npv))
+	copy(scratch, npv)
+	st.CVaR5USD = CVaR(scratch, 0.05)
+	st.IRR = irrDistOf(e.irr[k], scratch)
+	copy(scratch, e.minCash[k])
+	st.MinCashUSDP5 = Quantiles(scratch, 0.05)[0]
+	if m.HasDebt() {
+		p := float64(e.dscrBad[k]) / float64(e.opts.Paths)
+		st.DSCRBreachProb = &p
+	}
+	st.EBITDACV = e.ebitdaCV(k)
+	return st
 }
 
 // distOf summarises xs (left unchanged) using scratch.
