@@ -49,6 +49,7 @@ type Error struct {
 	Err     error
 }
 
+// Error prints "address: command: cause".
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %v", e.Address, e.Command, e.Err)
 }

@@ -43,6 +43,7 @@ type StatusError struct {
 	Msg    string
 }
 
+// Error prints the status, code and message.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("cgminer: status %s code %d: %s", e.Status, e.Code, e.Msg)
 }

@@ -288,6 +288,7 @@ type limitReader struct {
 	n int
 }
 
+// Read reads at most the bytes left.
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
 		return 0, errors.New("detect: HTTP reply too large")

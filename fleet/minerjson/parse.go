@@ -24,6 +24,7 @@ type SyntaxError struct {
 	Msg    string // what was wrong
 }
 
+// Error prints the offset and the problem.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("minerjson: offset %d: %s", e.Offset, e.Msg)
 }

@@ -37,6 +37,7 @@ type TargetError struct {
 	Err    error
 }
 
+// Error names the source, the target and the problem.
 func (e *TargetError) Error() string {
 	return fmt.Sprintf("poll: %s: target %q: %v", e.Source, e.Target, e.Err)
 }

@@ -23,6 +23,7 @@ const (
 
 var faultNames = [...]string{"none", "hang", "slow", "garbage", "reset", "truncated"}
 
+// String names the fault.
 func (f Fault) String() string {
 	if int(f) < len(faultNames) {
 		return faultNames[f]
@@ -40,6 +41,7 @@ type faultListener struct {
 	rng *rand.Rand
 }
 
+// Accept wraps a share of the connections in a fault.
 func (l *faultListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil || l.rate <= 0 {
@@ -63,6 +65,7 @@ type faultConn struct {
 	done bool
 }
 
+// Write applies the fault to the first write, the reply.
 func (c *faultConn) Write(b []byte) (int, error) {
 	if c.done {
 		return c.Conn.Write(b)

@@ -24,6 +24,7 @@ type CodeError struct {
 	Msg  string
 }
 
+// Error prints the code and message.
 func (e *CodeError) Error() string { return fmt.Sprintf("whatsminer: code %d: %s", e.Code, e.Msg) }
 
 // Codes of v3 replies this package knows (the simulator answers them).
