@@ -176,12 +176,12 @@ func (b *Batch) margins(p *Path, st *MarketState) {
 // StrategyResult is what Strategy reports for one strategy on one path.
 // EBITDA and FCF are filled only when non-nil (length Months).
 type StrategyResult struct {
-	EBITDA   []float64
+	EBITDA   []float64 // monthly EBITDA, USD
 	FCF      []float64 // free cash flow to equity, terminal value included
-	NPV      float64
-	Terminal float64
-	MinCash  float64 // lowest cumulative FCF (<= 0)
-	MinDSCR  float64 // lowest yearly (EBITDA - tax) / debt service; +Inf without debt
+	NPV      float64   // of FCF at the site's discount rate
+	Terminal float64   // terminal value added to the last month (0 without)
+	MinCash  float64   // lowest cumulative FCF (<= 0)
+	MinDSCR  float64   // lowest yearly (EBITDA - tax) / debt service; +Inf without debt
 }
 
 // Strategy evaluates strategy k on the path of the last Market call. lease,

@@ -11,16 +11,16 @@ import (
 
 // Observation is one dated value of a series (a daily BTC close, USD).
 type Observation struct {
-	Time  time.Time
-	Value float64
+	Time  time.Time // instant of the value (a daily close: 00:00 UTC of its day)
+	Value float64   // USD for prices
 }
 
 // DifficultyPoint is one difficulty adjustment: from Time (and block
 // Height) the network's difficulty is Difficulty.
 type DifficultyPoint struct {
-	Time       time.Time
-	Height     int64
-	Difficulty float64
+	Time       time.Time // first block at the new difficulty
+	Height     int64     // its height
+	Difficulty float64   // the difficulty from then on
 }
 
 // monthOf is the first instant of t's calendar month, UTC.
@@ -64,20 +64,20 @@ func MonthlyLogReturns(obs []Observation) []float64 {
 // Calibration is the market model estimated from history, in the units of
 // the site file's risk: section.
 type Calibration struct {
-	BTC      BTCCalibration       `json:"btc"`
-	Hashrate *HashrateCalibration `json:"hashrate,omitempty"`
+	BTC      BTCCalibration       `json:"btc"`                // the BTC price model
+	Hashrate *HashrateCalibration `json:"hashrate,omitempty"` // the difficulty model; nil without difficulty data
 }
 
 // BTCCalibration is the BTC price model estimated from month-end closes.
 type BTCCalibration struct {
-	From    site.Month `json:"from"` // first month-end close used
-	To      site.Month `json:"to"`
+	From    site.Month `json:"from"`    // first month-end close used
+	To      site.Month `json:"to"`      // last month-end close used
 	Returns int        `json:"returns"` // monthly log returns
 	// DriftPerYear = exp(12 (m + s²/2)) - 1 and VolPerYear = s √12, with m
 	// and s the mean and standard deviation of monthly log returns: the
 	// GBM with the same monthly moments.
-	DriftPerYear float64 `json:"drift_per_year"`
-	VolPerYear   float64 `json:"vol_per_year"`
+	DriftPerYear float64 `json:"drift_per_year"` // risk.btc.drift_per_year
+	VolPerYear   float64 `json:"vol_per_year"`   // risk.btc.vol_per_year
 	// DailyVolPerYear is the standard deviation of daily log returns × √365,
 	// for comparison (a gap between days counts as one return).
 	DailyVolPerYear float64 `json:"daily_vol_per_year"`
@@ -98,13 +98,13 @@ type BTCCalibration struct {
 // last month's hashprice hp_T: ln(1+g)/12 - σ²/24 = a + elasticity ln hp_T
 // and σ = std(ε) √12.
 type HashrateCalibration struct {
-	From          site.Month `json:"from"`
-	To            site.Month `json:"to"`
-	Months        int        `json:"months"` // monthly changes in the regression
-	GrowthPerYear float64    `json:"growth_per_year"`
-	Elasticity    float64    `json:"elasticity"`
-	ElasticitySE  float64    `json:"elasticity_se"` // standard error of the elasticity
-	VolPerYear    float64    `json:"vol_per_year"`
+	From          site.Month `json:"from"`            // first month of the regression
+	To            site.Month `json:"to"`              // last month
+	Months        int        `json:"months"`          // monthly changes in the regression
+	GrowthPerYear float64    `json:"growth_per_year"` // risk.hashrate.growth_per_year
+	Elasticity    float64    `json:"elasticity"`      // risk.hashrate.elasticity (per month)
+	ElasticitySE  float64    `json:"elasticity_se"`   // standard error of the elasticity
+	VolPerYear    float64    `json:"vol_per_year"`    // risk.hashrate.vol_per_year
 	// HashpriceUSDPerPHDay is hp_T, the hashprice (subsidy only) at which
 	// GrowthPerYear applies.
 	HashpriceUSDPerPHDay float64 `json:"hashprice_usd_per_ph_day"`

@@ -5,9 +5,9 @@ import "math"
 // Band is a fan chart: the 5th, 50th and 95th percentile of a monthly
 // quantity across paths, one entry per month.
 type Band struct {
-	P5  []float64 `json:"p5"`
-	P50 []float64 `json:"p50"`
-	P95 []float64 `json:"p95"`
+	P5  []float64 `json:"p5"`  // 5th percentile by month
+	P50 []float64 `json:"p50"` // median by month
+	P95 []float64 `json:"p95"` // 95th percentile by month
 }
 
 // Fan holds the fan charts of a run.

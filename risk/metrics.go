@@ -9,11 +9,11 @@ import (
 // Dist summarises a sample: mean, standard deviation (n-1 in the
 // denominator) and the 5th, 50th and 95th percentiles.
 type Dist struct {
-	Mean float64 `json:"mean"`
-	Std  float64 `json:"std"`
-	P5   float64 `json:"p5"`
-	P50  float64 `json:"p50"`
-	P95  float64 `json:"p95"`
+	Mean float64 `json:"mean"` // arithmetic mean
+	Std  float64 `json:"std"`  // sample standard deviation
+	P5   float64 `json:"p5"`   // 5th percentile
+	P50  float64 `json:"p50"`  // median
+	P95  float64 `json:"p95"`  // 95th percentile
 }
 
 // MeanStd returns the mean and sample standard deviation of xs, summed in

@@ -13,12 +13,12 @@ import (
 // Candidate is one point of the optimiser's grid; its JSON keys are the
 // contract of `hashpivot optimize --json`.
 type Candidate struct {
-	AIShare         float64    `json:"ai_share"`
-	Start           site.Month `json:"start"`
-	MeanNPVUSD      float64    `json:"mean_npv_usd"`
-	CVaR5USD        float64    `json:"cvar5_usd"`
-	ProbNPVNegative float64    `json:"prob_npv_negative"`
-	P50NPVUSD       float64    `json:"p50_npv_usd"`
+	AIShare         float64    `json:"ai_share"`          // share of the capacity converted
+	Start           site.Month `json:"start"`             // month the conversion starts
+	MeanNPVUSD      float64    `json:"mean_npv_usd"`      // mean NPV across paths
+	CVaR5USD        float64    `json:"cvar5_usd"`         // mean NPV of the worst 5% of paths
+	ProbNPVNegative float64    `json:"prob_npv_negative"` // share of paths with NPV < 0
+	P50NPVUSD       float64    `json:"p50_npv_usd"`       // median NPV
 	// ObjectiveUSD is the value the optimiser maximises (see Objective).
 	ObjectiveUSD float64 `json:"objective_usd"`
 	// Eligible: ProbNPVNegative <= optimize.max_loss_probability.
@@ -32,11 +32,11 @@ type Candidate struct {
 // whole grid and the best eligible candidate (nil when none is eligible).
 type Optimum struct {
 	*Result
-	Objective          string      `json:"objective"`
-	RiskAversion       float64     `json:"risk_aversion"`
-	MaxLossProbability float64     `json:"max_loss_probability"`
-	Frontier           []Candidate `json:"frontier"`
-	Best               *Candidate  `json:"best"`
+	Objective          string      `json:"objective"`            // optimize.objective
+	RiskAversion       float64     `json:"risk_aversion"`        // optimize.risk_aversion
+	MaxLossProbability float64     `json:"max_loss_probability"` // optimize.max_loss_probability
+	Frontier           []Candidate `json:"frontier"`             // every candidate, in grid order
+	Best               *Candidate  `json:"best"`                 // the choice; nil when none is eligible
 }
 
 // maxStoredNPVs bounds the NPVs an optimisation keeps (8 bytes each):

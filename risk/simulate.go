@@ -11,9 +11,9 @@ import (
 // StrategyRisk is the distribution of one strategy's outcomes; its JSON
 // keys are the contract of `hashpivot risk --json`.
 type StrategyRisk struct {
-	Name    string     `json:"name"`
-	AIShare float64    `json:"ai_share"`
-	Start   site.Month `json:"start"`
+	Name    string     `json:"name"`     // the strategy's name
+	AIShare float64    `json:"ai_share"` // share of the capacity converted
+	Start   site.Month `json:"start"`    // month the conversion starts
 	// NPVUSD is the NPV of free cash flow to equity at the site's discount
 	// rate, as plan computes it, across paths.
 	NPVUSD Dist `json:"npv_usd"`
@@ -40,9 +40,9 @@ type StrategyRisk struct {
 
 // IRRDist holds IRR percentiles over the paths where the IRR is defined.
 type IRRDist struct {
-	P5  *float64 `json:"p5"`
-	P50 *float64 `json:"p50"`
-	P95 *float64 `json:"p95"`
+	P5  *float64 `json:"p5"`  // 5th percentile, annual rate
+	P50 *float64 `json:"p50"` // median
+	P95 *float64 `json:"p95"` // 95th percentile
 	// DefinedShare is the share of paths with an IRR (a conversion whose
 	// cash never comes back counts, at -100%).
 	DefinedShare float64 `json:"defined_share"`
@@ -50,9 +50,9 @@ type IRRDist struct {
 
 // Result is the outcome of Simulate.
 type Result struct {
-	Paths      int            `json:"paths"`
-	Seed       uint64         `json:"seed"`
-	Strategies []StrategyRisk `json:"strategies"`
+	Paths      int            `json:"paths"`      // market paths simulated
+	Seed       uint64         `json:"seed"`       // their seed
+	Strategies []StrategyRisk `json:"strategies"` // one per strategy, in the order given
 	// NPVUSD holds every path's NPV, per strategy (for histograms).
 	NPVUSD [][]float64 `json:"-"`
 	// Fan is set when Options.Fan was.
