@@ -30,7 +30,7 @@ const (
 	AmbientC     = 25.0 // intake air, °C
 	FullLoadC    = 75.0 // hottest chip at nameplate power, °C
 	noise5s      = 0.015
-	minTargetPct = 0.5  // lowest power target, share of nameplate
+	minTargetPct = 0.45 // lowest power target, share of nameplate (an Avalon Q's eco level is 48 %)
 	maxTargetPct = 1.15 // highest
 )
 
@@ -268,7 +268,7 @@ func (d *Device) Wake() {
 	d.enter(phaseStarting, t)
 }
 
-// SetPowerTarget sets the power a mining device draws, within 50–115 % of
+// SetPowerTarget sets the power a mining device draws, within 45–115 % of
 // nameplate.
 func (d *Device) SetPowerTarget(watts float64) error {
 	lo, hi := d.model.PowerW*minTargetPct, d.model.PowerW*maxTargetPct
