@@ -50,6 +50,7 @@ type kernel struct {
 	fixE       []float64 // AI revenue - opex, for a lease paid in full
 	contracted bool
 	aiPower    bool // the landlord pays AI power
+	noAI       bool // no AI revenue in any month
 	hasDebt    bool
 	taxRate    float64
 }
@@ -84,10 +85,14 @@ func newKernel(m *Model) kernel {
 		contracted: m.contracted, hasDebt: m.debtShare > 0, taxRate: m.taxRate}
 	k.opex, k.fixTax, k.fixCash = make([]float64, n), make([]float64, n), make([]float64, n)
 	k.service, k.df, k.fixE = make([]float64, n), make([]float64, n), make([]float64, n)
+	k.noAI = true
 	disc, df := 1/(1+m.monthlyRate), 1.0
 	for i := range n {
 		k.opex[i] = m.miningOpex[i] + m.aiOpex[i]
 		k.fixE[i] = m.aiRevBase[i] - k.opex[i]
+		if m.aiRevBase[i] != 0 {
+			k.noAI = false
+		}
 		if m.aiMWh[i] != 0 {
 			k.aiPower = true
 		}
@@ -182,6 +187,9 @@ type StrategyResult struct {
 	Terminal float64   // terminal value added to the last month (0 without)
 	MinCash  float64   // lowest cumulative FCF (<= 0)
 	MinDSCR  float64   // lowest yearly (EBITDA - tax) / debt service; +Inf without debt
+	// S1 and S2, when not nil, get EBITDA_i - Ref_i and its square added
+	// (streamed moments of the EBITDA across paths, centred on Ref).
+	Ref, S1, S2 []float64
 }
 
 // Strategy evaluates strategy k on the path of the last Market call. lease,
@@ -202,34 +210,6 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		eb = st.ebitda
 	}
 	eb = eb[:n]
-	margin := st.margin[:n]
-	share := kn.share[:n]
-	switch {
-	case kn.contracted && lease == nil && !kn.aiPower:
-		fixE := kn.fixE[:n]
-		for i := range eb {
-			eb[i] = share[i]*margin[i] + fixE[i]
-		}
-	default:
-		if lease == nil {
-			lease = p.LeaseFactor
-		}
-		lease = lease[:n]
-		aiF := lease
-		if !kn.contracted {
-			aiF = p.GPUPriceFactor[:n]
-		}
-		power := p.PowerUSDPerMWh[:n]
-		opex, rev, mwh := kn.opex[:n], kn.aiRevBase[:n], kn.aiMWh[:n]
-		for i := range eb {
-			aiEnergy := mwh[i] * power[i]
-			if kn.contracted {
-				aiEnergy *= lease[i]
-			}
-			eb[i] = share[i]*margin[i] + (rev[i]*aiF[i] - aiEnergy) - opex[i]
-		}
-	}
-
 	fcf := r.FCF
 	if fcf == nil {
 		if len(st.fcf) < n {
@@ -238,22 +218,33 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		fcf = st.fcf
 	}
 	fcf = fcf[:n]
-	// Cash before tax, then the tax of each 12-month year (losses carried
-	// forward) taken in its last month, then discounting and the running
-	// cash: three simple loops rather than one with branches.
-	fixCash := kn.fixCash[:n]
-	for i := range fcf {
-		fcf[i] = eb[i] + fixCash[i]
+	margin := st.margin[:n]
+	fast := (kn.noAI || kn.contracted && lease == nil) && !kn.aiPower
+	var aiF, power []float64
+	if !fast {
+		if lease == nil {
+			lease = p.LeaseFactor
+		}
+		lease = lease[:n]
+		aiF = lease
+		if !kn.contracted {
+			aiF = p.GPUPriceFactor[:n]
+		}
+		power = p.PowerUSDPerMWh[:n]
+	}
+	// EBITDA and cash before tax of each month, then the tax of each
+	// 12-month year (losses carried forward) taken in its last month. Each
+	// loop is a small function of its own: few live slices, no spills.
+	if fast {
+		ebitdaLease(eb, fcf, kn.share[:n], margin, kn.fixE[:n], kn.fixCash[:n])
+	} else {
+		ebitdaGeneral(eb, fcf, kn, margin, lease, aiF, power)
 	}
 	var carry float64
 	minDSCR := math.Inf(1)
 	for y0 := 0; y0 < n; y0 += 12 {
 		end := min(y0+12, n)
-		ey, ty := eb[y0:end], kn.fixTax[y0:end]
-		var taxable float64
-		for j := range ey {
-			taxable += ey[j] + ty[j]
-		}
+		taxable := sum2(eb[y0:end], kn.fixTax[y0:end])
 		tax := 0.0
 		if taxable < 0 {
 			carry -= taxable
@@ -264,27 +255,85 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		}
 		fcf[end-1] -= tax
 		if kn.hasDebt {
-			var cash, service float64
-			sy := kn.service[y0:end]
-			for j := range ey {
-				cash += ey[j]
-				service += sy[j]
-			}
-			cash -= tax
-			if service > 0 {
+			cash := sum2(eb[y0:end], nil) - tax
+			if service := sum2(kn.service[y0:end], nil); service > 0 {
 				minDSCR = min(minDSCR, cash/service)
 			}
 		}
+	}
+	if r.S1 != nil {
+		moments(eb, r.Ref[:n], r.S1[:n], r.S2[:n])
 	}
 	r.Terminal = 0
 	if kn.m.terminal {
 		r.Terminal = b.terminal(kn, st, eb)
 		fcf[n-1] += r.Terminal
 	}
-	df := kn.df[:n]
-	var npvE, npvO, cum, minCash float64
+	npv, minCash := discount(fcf, kn.df[:n])
+	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
+}
+
+// ebitdaLease is EBITDA_i = share_i × margin_i + (lease - opex)_i and
+// cash before tax = EBITDA_i + fixCash_i.
+func ebitdaLease(eb, fcf, share, margin, fixE, fixCash []float64) {
+	fcf, share, margin, fixE, fixCash = fcf[:len(eb)], share[:len(eb)], margin[:len(eb)], fixE[:len(eb)], fixCash[:len(eb)]
+	for i := range eb {
+		e := share[i]*margin[i] + fixE[i]
+		eb[i] = e
+		fcf[i] = e + fixCash[i]
+	}
+}
+
+// ebitdaGeneral is Model.Run's EBITDA with the AI revenue following the
+// lease (or GPU price) factor and the AI power bill the power price.
+func ebitdaGeneral(eb, fcf []float64, kn *kernel, margin, lease, aiF, power []float64) {
+	n := len(eb)
+	fcf, margin, lease, aiF, power = fcf[:n], margin[:n], lease[:n], aiF[:n], power[:n]
+	share, opex, rev, mwh, fixCash := kn.share[:n], kn.opex[:n], kn.aiRevBase[:n], kn.aiMWh[:n], kn.fixCash[:n]
+	for i := range eb {
+		aiEnergy := mwh[i] * power[i]
+		if kn.contracted {
+			aiEnergy *= lease[i]
+		}
+		e := share[i]*margin[i] + (rev[i]*aiF[i] - aiEnergy) - opex[i]
+		eb[i] = e
+		fcf[i] = e + fixCash[i]
+	}
+}
+
+// sum2 is Σ a_i + b_i (b may be nil).
+func sum2(a, b []float64) float64 {
+	var s float64
+	if b == nil {
+		for _, v := range a {
+			s += v
+		}
+		return s
+	}
+	b = b[:len(a)]
+	for i, v := range a {
+		s += v + b[i]
+	}
+	return s
+}
+
+// moments adds e_i - ref_i to s1 and its square to s2.
+func moments(eb, ref, s1, s2 []float64) {
+	ref, s1, s2 = ref[:len(eb)], s1[:len(eb)], s2[:len(eb)]
+	for i, e := range eb {
+		d := e - ref[i]
+		s1[i] += d
+		s2[i] += d * d
+	}
+}
+
+// discount returns Σ fcf_i df_i (two interleaved sums) and the lowest
+// running sum of fcf (<= 0).
+func discount(fcf, df []float64) (npv, minCash float64) {
+	df = df[:len(fcf)]
+	var npvE, npvO, cum float64
 	i := 0
-	for ; i+1 < n; i += 2 {
+	for ; i+1 < len(fcf); i += 2 {
 		a, c := fcf[i], fcf[i+1]
 		npvE += a * df[i]
 		npvO += c * df[i+1]
@@ -293,13 +342,12 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		cum += c
 		minCash = min(minCash, cum)
 	}
-	if i < n {
+	if i < len(fcf) {
 		npvE += fcf[i] * df[i]
 		cum += fcf[i]
 		minCash = min(minCash, cum)
 	}
-	npv := npvE + npvO
-	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
+	return npvE + npvO, minCash
 }
 
 // terminal is Model.terminalValue from the last twelve months' EBITDA of

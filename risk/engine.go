@@ -384,10 +384,14 @@ func (e *engine) path(w *worker, j int, p *partial) {
 			}
 		}
 		if lease == nil && e.static[k] != nil {
-			w.out[k] = e.static[k]
+			w.out[k] = e.static[k] // its EBITDA is the reference: nothing to add to the sums
 		} else {
-			b.Strategy(k, w.ms, lease, &w.res[k])
-			w.out[k] = &w.res[k]
+			r := &w.res[k]
+			if k < e.full {
+				r.Ref, r.S1, r.S2 = e.ref[k], p.s1[k], p.s2[k]
+			}
+			b.Strategy(k, w.ms, lease, r)
+			w.out[k] = r
 		}
 		e.npv[k][j] = w.out[k].NPV
 	}
@@ -402,15 +406,6 @@ func (e *engine) path(w *worker, j int, p *partial) {
 			e.irr[k][j] = math.NaN()
 		} else {
 			e.irr[k][j] = conversionIRR(r.FCF, baseFCF, e.guess[k], w.buf)
-		}
-		if r == e.static[k] {
-			continue // EBITDA is the reference: nothing to add
-		}
-		s1, s2, ref := p.s1[k], p.s2[k], e.ref[k]
-		for i, v := range r.EBITDA {
-			d := v - ref[i]
-			s1[i] += d
-			s2[i] += d * d
 		}
 	}
 	if e.opts.Fan {

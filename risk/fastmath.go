@@ -31,7 +31,7 @@ const (
 // [-700, 700] and NaN go to math.Exp.
 func exp(x float64) float64 {
 	if !(x > -700 && x < 700) {
-		return math.Exp(x)
+		return expSlow(x)
 	}
 	// Round 64x/ln 2 to an integer by adding 1.5 × 2^52: the sum's low
 	// mantissa bits are the integer (no call to math.Round).
@@ -46,3 +46,8 @@ func exp(x float64) float64 {
 	// Scale by 2^(k>>6) through the exponent bits (no overflow: |k>>6| <= 1010).
 	return math.Float64frombits(math.Float64bits(v) + uint64(k>>6)<<52)
 }
+
+// expSlow is math.Exp, kept out of exp so that exp stays small.
+//
+//go:noinline
+func expSlow(x float64) float64 { return math.Exp(x) }

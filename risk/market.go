@@ -254,22 +254,9 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	btcRandom := true
 	switch {
 	case g.boot != nil:
-		pos, left := 0, 0
-		for i := 1; i < n; i++ {
-			if left == 0 {
-				pos, left = int(intN(src, uint64(len(g.boot)))), g.block
-			}
-			inc[i] = g.boot[pos]
-			if pos++; pos == len(g.boot) {
-				pos = 0
-			}
-			left--
-		}
+		g.bootstrap(inc[1:], src)
 	case g.sigB > 0:
-		mu, sig := g.lgp+g.adjB, g.sigB
-		for i := 1; i < n; i++ {
-			inc[i] = mu + sig*normal(src)
-		}
+		gaussSteps(inc[1:], g.lgp+g.adjB, g.sigB, src)
 	default:
 		btcRandom = false
 		for i := 1; i < n; i++ {
@@ -277,21 +264,14 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 		}
 	}
 	if btcRandom && !g.feedback {
-		price := p.BTCPriceUSD[:n]
-		P := g.p0
-		for i := 1; i < n; i++ {
-			P *= exp(inc[i])
-			price[i] = P
-		}
+		compound(p.BTCPriceUSD[:n], inc, g.p0)
 	}
 
 	fees := p.FeesBTC[:n]
 	lsf := g.lsf[:n] // ln((s_i+f_i)/(s_0+f_0)) for the hashprice
 	if g.sigF > 0 {
-		mu, sig := g.adjF, g.sigF
-		for i := 1; i < n; i++ {
-			fees[i] = g.feeMean * exp(mu+sig*normal(src))
-		}
+		gaussSteps(fees[1:], g.adjF, g.sigF, src)
+		scaleExp(fees[1:], fees[1:], g.feeMean)
 		if g.feedback {
 			lsf = sc.lsf[:n]
 			lsf[0] = 0
@@ -301,19 +281,14 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 		}
 	}
 	if g.sigPw > 0 {
-		power, det := p.PowerUSDPerMWh[:n], g.pwDet[:n]
-		u := 0.0
-		for i := 1; i < n; i++ {
-			u = g.pwA*u + g.sigPw*normal(src)
-			power[i] = g.pwMean * exp(det[i]+u)
-		}
+		ou(p.PowerUSDPerMWh[1:n], g.pwDet[1:n], g.pwMean, g.pwA, g.sigPw, src)
 	}
 	if g.gpu && g.sigG > 0 {
+		gaussSteps(p.GPUPriceFactor[1:n], g.adjG, g.sigG, src)
+		compound(p.GPUPriceFactor[:n], p.GPUPriceFactor[:n], 1)
 		gpu, det := p.GPUPriceFactor[:n], g.gpuDet[:n]
-		S := 1.0
-		for i := 1; i < n; i++ {
-			S *= exp(g.adjG + g.sigG*normal(src))
-			gpu[i] = det[i] * S
+		for i := range gpu {
+			gpu[i] *= det[i]
 		}
 	}
 
@@ -322,30 +297,16 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	// ln D_{i+1} - ln D_i = ln(1+g)/12 + elasticity x_i + noise_i.
 	if g.feedback {
 		x := sc.x[:n]
-		var lp, ld float64
+		noise := sc.noise[:n]
 		if g.sigH > 0 {
-			noise := sc.noise[:n]
-			for i := range noise {
-				noise[i] = g.lgd + g.adjH + g.sigH*normal(src)
-			}
-			for i := range x {
-				lp += inc[i]
-				xi := lsf[i] + lp - ld
-				x[i] = xi
-				ld += noise[i] + g.elast*xi
-			}
+			gaussSteps(noise, g.lgd+g.adjH, g.sigH, src)
 		} else {
-			for i := range x {
-				lp += inc[i]
-				xi := lsf[i] + lp - ld
-				x[i] = xi
-				ld += g.lgd + g.elast*xi
+			for i := range noise {
+				noise[i] = g.lgd
 			}
 		}
-		hp := sc.HashpriceTH[:n]
-		for i, xi := range x {
-			hp[i] = g.hp0 * exp(xi)
-		}
+		feedback(x, inc, lsf, noise, g.elast)
+		scaleExp(sc.HashpriceTH[:n], x, g.hp0)
 	}
 
 	sc.Events = sc.Events[:0]
@@ -362,6 +323,73 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 			t += 1 + int(skip)
 			sc.Events = append(sc.Events, t)
 		}
+	}
+}
+
+// The loops of Fill are small functions of their own, so that each keeps
+// its few values in registers.
+
+// gaussSteps sets out[i] = mu + sig z_i, z standard normal.
+func gaussSteps(out []float64, mu, sig float64, src *rand.PCG) {
+	for i := range out {
+		out[i] = mu + sig*normal(src)
+	}
+}
+
+// scaleExp sets out[i] = c e^x[i].
+func scaleExp(out, x []float64, c float64) {
+	x = x[:len(out)]
+	for i := range out {
+		out[i] = c * exp(x[i])
+	}
+}
+
+// compound sets out[0] = v0 and out[i] = out[i-1] e^inc[i].
+func compound(out, inc []float64, v0 float64) {
+	inc = inc[:len(out)]
+	v := v0
+	out[0] = v
+	for i := 1; i < len(out); i++ {
+		v *= exp(inc[i])
+		out[i] = v
+	}
+}
+
+// ou sets out[i] = mean e^(det[i] + u_i) with u_{i+1} = a u_i + sig z.
+func ou(out, det []float64, mean, a, sig float64, src *rand.PCG) {
+	det = det[:len(out)]
+	u := 0.0
+	for i := range out {
+		u = a*u + sig*normal(src)
+		out[i] = mean * exp(det[i]+u)
+	}
+}
+
+// feedback runs the difficulty recursion: x_i = lsf_i + Σ_{k<=i} inc_k -
+// ld_i and ld_{i+1} = ld_i + step_i + elasticity x_i.
+func feedback(x, inc, lsf, step []float64, elast float64) {
+	inc, lsf, step = inc[:len(x)], lsf[:len(x)], step[:len(x)]
+	var lp, ld float64
+	for i := range x {
+		lp += inc[i]
+		xi := lsf[i] + lp - ld
+		x[i] = xi
+		ld += step[i] + elast*xi
+	}
+}
+
+// bootstrap fills inc with historical returns drawn in circular blocks.
+func (g *Generator) bootstrap(inc []float64, src *rand.PCG) {
+	pos, left := 0, 0
+	for i := range inc {
+		if left == 0 {
+			pos, left = int(intN(src, uint64(len(g.boot)))), g.block
+		}
+		inc[i] = g.boot[pos]
+		if pos++; pos == len(g.boot) {
+			pos = 0
+		}
+		left--
 	}
 }
 
