@@ -37,6 +37,9 @@ func DefaultOptions(s *site.Site) Options {
 	return Options{Paths: s.Risk.Paths, Seed: s.Risk.Seed, Workers: runtime.NumCPU()}
 }
 
+// maxRunBytes bounds the memory of a run's per-path results.
+const maxRunBytes = 4e9
+
 // chunkPaths is the number of consecutive paths a worker takes at a time.
 // Reductions run in path order within a chunk and chunk by chunk, so the
 // result does not depend on which worker ran which chunk.
@@ -97,6 +100,13 @@ func newEngine(s *site.Site, strategies []site.Strategy, candidates []site.Strat
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
+	}
+	// Per path: an NPV per strategy and candidate, an IRR and a lowest cash
+	// per strategy (8 bytes each), and one scratch copy per worker.
+	perPath := len(strategies) + len(candidates) + 1 + 2*len(strategies) + opts.Workers
+	if need := float64(perPath) * float64(opts.Paths) * 8; need > maxRunBytes {
+		return nil, fmt.Errorf("%w: paths: %d paths would keep %.1f GB of per-path results (at most %.0f GB); use fewer paths",
+			ErrInvalid, opts.Paths, need/1e9, maxRunBytes/1e9)
 	}
 	all := append(append([]site.Strategy(nil), strategies...), candidates...)
 	models := make([]*plan.Model, 0, len(all)+1)

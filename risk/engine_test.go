@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/hashpivot/hashpivot/plan"
@@ -231,6 +233,31 @@ func TestStaticStrategiesUnchanged(t *testing.T) {
 		jb, _ := json.Marshal(b)
 		if !bytes.Equal(ja, jb) {
 			t.Errorf("%s: results with static strategies reused differ:\n%s\n%s", name, ja, jb)
+		}
+	}
+}
+
+// TestInvalidSettings: settings the engine cannot use are errors wrapping
+// ErrInvalid that name the field, found before any path is drawn.
+func TestInvalidSettings(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(s *site.Site, o *Options)
+		want   string
+	}{
+		{"no paths", func(s *site.Site, o *Options) { o.Paths = 0 }, "paths"},
+		{"too many paths", func(s *site.Site, o *Options) { o.Paths = 100_000_000 }, "paths"},
+		{"wild volatility", func(s *site.Site, o *Options) { s.Risk.BTC.VolPerYear = 50 }, "risk.btc.vol_per_year"},
+		{"wild elasticity", func(s *site.Site, o *Options) { s.Risk.Hashrate.Elasticity = 7 }, "risk.hashrate.elasticity"},
+		{"bootstrap without history", func(s *site.Site, o *Options) { s.Risk.BTC.Model = site.BTCModelBootstrap }, "risk.history_csv"},
+		{"power mean 0", func(s *site.Site, o *Options) { s.Risk.Power.MeanUSDPerMWh = 0 }, "risk.power"},
+	} {
+		s := loadExample(t, "pecos-west.yaml")
+		o := DefaultOptions(s)
+		c.change(s, &o)
+		_, err := Simulate(context.Background(), s, nil, o)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Simulate error %v, want ErrInvalid naming %s", c.name, err, c.want)
 		}
 	}
 }

@@ -20,6 +20,14 @@ func invalidf(path, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalid, path, fmt.Sprintf(format, args...))
 }
 
+// Bounds of the model's parameters beyond which prices overflow or the
+// difficulty recursion oscillates (an elasticity above 2 a month
+// overshoots the hashprice it reacts to).
+const (
+	maxVol        = 5
+	maxElasticity = 2
+)
+
 // Generator draws the market paths of one site. It is immutable once made
 // and safe for concurrent use; each goroutine fills its own plan.Path.
 type Generator struct {
@@ -70,6 +78,20 @@ func NewGenerator(s *site.Site, subsidy, history []float64) (*Generator, error) 
 	}
 	g := &Generator{n: n, subsidy: subsidy}
 	var errs []error
+	// Volatilities beyond 500%/yr make prices overflow over a long horizon.
+	for _, v := range []struct {
+		path string
+		vol  float64
+	}{{"risk.btc.vol_per_year", r.BTC.VolPerYear}, {"risk.hashrate.vol_per_year", r.Hashrate.VolPerYear},
+		{"risk.fees.vol_per_year", r.Fees.VolPerYear}, {"risk.power.vol_per_year", r.Power.VolPerYear},
+		{"risk.gpu_price.vol_per_year", r.GPUPrice.VolPerYear}} {
+		if !(v.vol >= 0 && v.vol <= maxVol) {
+			errs = append(errs, invalidf(v.path, "must be between 0 and %v, got %v", maxVol, v.vol))
+		}
+	}
+	if e := r.Hashrate.Elasticity; !(math.Abs(e) <= maxElasticity) {
+		errs = append(errs, invalidf("risk.hashrate.elasticity", "must be between -%v and %v (a month), got %v", maxElasticity, maxElasticity, e))
+	}
 
 	// BTC.
 	g.p0 = s.Market.BTCPriceUSD

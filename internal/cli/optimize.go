@@ -40,7 +40,7 @@ func newOptimizeCmd(e *env) *cobra.Command {
 				return err
 			})
 			if err != nil {
-				return riskError(err)
+				return riskError(s, err)
 			}
 			if f.out != "" {
 				if err := writeFileAtomic(f.out, func(w io.Writer) error { return report.WriteRisk(w, s, opt.Result, opt) }); err != nil {

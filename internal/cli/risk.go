@@ -113,10 +113,10 @@ func runWithProgress(e *env, label string, o *risk.Options, asJSON bool, fn func
 }
 
 // riskError classifies an engine error: settings it cannot use are bad
-// input.
-func riskError(err error) error {
+// input, named with the site file.
+func riskError(s *site.Site, err error) error {
 	if errors.Is(err, risk.ErrInvalid) || errors.Is(err, plan.ErrModel) {
-		return badInput(err)
+		return badInput(fmt.Errorf("%s: %w", s.Source(), err))
 	}
 	return err
 }
@@ -152,7 +152,7 @@ func newRiskCmd(e *env) *cobra.Command {
 				return err
 			})
 			if err != nil {
-				return riskError(err)
+				return riskError(s, err)
 			}
 			if f.out != "" {
 				if err := writeFileAtomic(f.out, func(w io.Writer) error { return report.WriteRisk(w, s, res, nil) }); err != nil {
