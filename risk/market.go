@@ -387,16 +387,19 @@ func ou(out, det []float64, mean, a, sig float64, src *rand.PCG) {
 	}
 }
 
-// feedback runs the difficulty recursion: x_i = lsf_i + Σ_{k<=i} inc_k -
-// ld_i and ld_{i+1} = ld_i + step_i + elasticity x_i.
+// feedback runs the difficulty recursion: with c_i = lsf_i + Σ_{k<=i}
+// inc_k, x_i = c_i - ld_i and ld_{i+1} = ld_i + step_i + elasticity x_i,
+// written ld_{i+1} = (1-elasticity) ld_i + (step_i + elasticity c_i) so
+// that the chain from month to month is one multiply-add.
 func feedback(x, inc, lsf, step []float64, elast float64) {
 	inc, lsf, step = inc[:len(x)], lsf[:len(x)], step[:len(x)]
+	keep := 1 - elast
 	var lp, ld float64
 	for i := range x {
 		lp += inc[i]
-		xi := lsf[i] + lp - ld
-		x[i] = xi
-		ld += step[i] + elast*xi
+		c := lsf[i] + lp
+		x[i] = c - ld
+		ld = math.FMA(keep, ld, step[i]+elast*c)
 	}
 }
 
