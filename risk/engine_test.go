@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashpivot/hashpivot/plan"
@@ -259,5 +260,32 @@ func TestInvalidSettings(t *testing.T) {
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: Simulate error %v, want ErrInvalid naming %s", c.name, err, c.want)
 		}
+	}
+}
+
+// TestProgressAndCancel: Progress adds up to the paths run; a cancelled
+// context stops the run with its error.
+func TestProgressAndCancel(t *testing.T) {
+	s := loadExample(t, "pecos-west.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths, opts.Workers = 1000, 3
+	var mu sync.Mutex
+	done := 0
+	opts.Progress = func(n int) {
+		mu.Lock()
+		done += n
+		mu.Unlock()
+	}
+	if _, err := Simulate(context.Background(), s, nil, opts); err != nil {
+		t.Fatal(err)
+	}
+	if done != opts.Paths {
+		t.Errorf("Progress reported %d paths, want %d", done, opts.Paths)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opts.Progress = nil
+	if _, err := Simulate(ctx, s, nil, opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("Simulate with a cancelled context: %v, want context.Canceled", err)
 	}
 }
