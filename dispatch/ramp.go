@@ -1,5 +1,7 @@
 package dispatch
 
+import "math"
+
 // This file holds the exact single-group solver with ramp limits:
 //
 //	maximise Σ_t c[t]·x[t]  subject to  0 <= x[t] <= u[t],  |x[t] − x[t−1]| <= r.
@@ -56,52 +58,82 @@ type rampDP struct {
 	left, right deque
 }
 
+// ends bounds the first and the last level of a schedule: a window cut out
+// of a longer horizon must start within ramp reach of the level before it
+// and end within ramp reach of the level after it.
+type ends struct{ lo0, hi0, loN, hiN float64 }
+
+// freeEnds leaves both ends free.
+var freeEnds = ends{0, math.Inf(1), 0, math.Inf(1)}
+
 // solve writes into x an optimal schedule of
 // max Σ c[t]·x[t] s.t. 0 <= x[t] <= min(maxMW, cap[t]), |x[t] − x[t−1]| <= r
 // for t >= 1, and returns its value Σ c[t]·x[t]. cap may be nil (no cap);
 // r <= 0 means no ramp limit. len(x) must equal len(c).
 func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x []float64) float64 {
+	v, _ := d.solveEnds(c, maxMW, capMW, r, x, freeEnds)
+	return v
+}
+
+// solveEnds is solve with the first level also in [e.lo0, e.hi0] and the
+// last in [e.loN, e.hiN]. It reports false, with x undefined, when no
+// schedule meets the bounds.
+func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float64, x []float64, e ends) (float64, bool) {
 	n := len(c)
 	if n == 0 {
-		return 0
+		return 0, true
 	}
 	if capMW != nil {
 		capMW = capMW[:n]
 	}
-	ub := func(t int) float64 {
+	x = x[:n]
+	bounds := func(t int) (float64, float64) {
+		lo, hi := 0.0, maxMW
 		if capMW != nil {
-			return max(0, min(maxMW, capMW[t]))
+			hi = max(0, min(maxMW, capMW[t]))
 		}
-		return maxMW
+		if t == 0 {
+			lo, hi = max(lo, e.lo0), min(hi, e.hi0)
+		}
+		if t == n-1 {
+			lo, hi = max(lo, e.loN), min(hi, e.hiN)
+		}
+		return lo, hi
 	}
+	eps := 1e-12 * max(1, maxMW)
 	if r <= 0 || r >= maxMW {
 		v := 0.0
 		for t, ct := range c {
-			if ct > 0 {
-				x[t] = ub(t)
-				v += ct * x[t]
-			} else {
-				x[t] = 0
+			lo, hi := bounds(t)
+			if lo > hi+eps {
+				return 0, false
 			}
+			if ct > 0 {
+				x[t] = hi
+			} else {
+				x[t] = min(lo, hi)
+			}
+			v += ct * x[t]
 		}
-		return v
+		return v, true
 	}
 	L, R := &d.left, &d.right
 	L.reset()
 	R.reset()
-	// L holds the rising segments: bottom at level 0, top at the peak.
-	// R holds the falling ones: top at the peak, bottom at the upper end.
-	eps := 1e-12 * max(1, maxMW)
+	// V_t lives on [lo, hi]. L holds its rising segments: bottom at lo,
+	// top at the peak. R holds the falling ones: top at the peak, bottom
+	// at hi.
 	S := 0.0  // lazy slope offset: slope = s + S
-	wL := 0.0 // width of L: the lowest argmax of V_t
-	D := ub(0)
-	if D > eps {
-		R.buf[0] = segment{w: D, s: 0}
-		R.top = 1
-	} else {
-		D = 0
+	wL := 0.0 // width of L: the lowest argmax of V_t is lo + wL
+	lo, hi := bounds(0)
+	if lo > hi+eps {
+		return 0, false
 	}
-	x = x[:n]
+	hi = max(lo, hi)
+	if hi-lo > eps {
+		R.buf[0] = segment{w: hi - lo, s: 0}
+		R.top = 1
+	}
 	for t := range n {
 		if t > 0 {
 			lm, rm := len(L.buf)-1, len(R.buf)-1
@@ -116,9 +148,15 @@ func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x
 				R.buf[R.top&rm] = segment{w: 2 * r, s: -S}
 				R.top++
 			}
-			// Trim r from the left end (below level 0).
-			cut := r
-			for cut > 0 && L.top > L.bottom {
+			// The domain is now [lo − r, hi + r]; cut it to this step's bounds.
+			blo, bhi := bounds(t)
+			nlo, nhi := max(blo, lo-r), min(bhi, hi+r)
+			if nlo > nhi+eps {
+				return 0, false
+			}
+			nhi = max(nlo, nhi)
+			cut := nlo - (lo - r)
+			for cut > eps && L.top > L.bottom {
 				b := &L.buf[L.bottom&lm]
 				if b.w > cut+eps {
 					b.w -= cut
@@ -133,7 +171,7 @@ func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x
 			if L.top == L.bottom {
 				wL = 0
 			}
-			for cut > 0 && R.top > R.bottom { // into the flat piece
+			for cut > eps && R.top > R.bottom {
 				tp := &R.buf[(R.top-1)&rm]
 				if tp.w > cut+eps {
 					tp.w -= cut
@@ -142,41 +180,32 @@ func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x
 				cut -= tp.w
 				R.top--
 			}
-			// Trim the right end to the new upper bound.
-			Dn := D + r
-			u := maxMW
-			if capMW != nil {
-				u = max(0, min(maxMW, capMW[t]))
-			}
-			if u < Dn {
-				Dn = u
-			}
-			excess := D + r - Dn
-			for excess > eps && R.top > R.bottom {
+			cut = hi + r - nhi
+			for cut > eps && R.top > R.bottom {
 				b := &R.buf[R.bottom&rm]
-				if b.w > excess+eps {
-					b.w -= excess
-					excess = 0
+				if b.w > cut+eps {
+					b.w -= cut
+					cut = 0
 					break
 				}
-				excess -= b.w
+				cut -= b.w
 				R.bottom++
 			}
-			for excess > eps && L.top > L.bottom {
+			for cut > eps && L.top > L.bottom {
 				tp := &L.buf[(L.top-1)&lm]
-				if tp.w > excess+eps {
-					tp.w -= excess
-					wL -= excess
+				if tp.w > cut+eps {
+					tp.w -= cut
+					wL -= cut
 					break
 				}
-				excess -= tp.w
+				cut -= tp.w
 				wL -= tp.w
 				L.top--
 			}
 			if L.top == L.bottom {
 				wL = 0
 			}
-			D = max(Dn, 0)
+			lo, hi = nlo, nhi
 		}
 		S += c[t]
 		// Rebalance so that L holds the rising segments.
@@ -200,10 +229,10 @@ func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x
 			R.buf[R.top&(len(R.buf)-1)] = sg
 			R.top++
 		}
-		x[t] = min(max(wL, 0), D)
+		x[t] = min(max(lo+wL, lo), hi)
 	}
 	// Backtrack from the last argmax. x[t] (the argmax of V_t) is within
-	// [0, D_t], and so is its clamp to [x[t+1] − r, x[t+1] + r].
+	// V_t's domain, and so is its clamp to [x[t+1] − r, x[t+1] + r].
 	v := c[n-1] * x[n-1]
 	for t := n - 2; t >= 0; t-- {
 		next := x[t+1]
@@ -211,5 +240,5 @@ func (d *rampDP) solve(c []float64, maxMW float64, capMW []float64, r float64, x
 		x[t] = xt
 		v += c[t] * xt
 	}
-	return v
+	return v, true
 }

@@ -171,7 +171,8 @@ func (s *simplex) solve(tol float64, maxPivots int) (int, error) {
 		if r < 0 {
 			return piv, errMasterUnbounded
 		}
-		if theta <= 1e-12 {
+		// A pivot that barely moves the objective counts as degenerate.
+		if theta*best <= 1e-12*(1+math.Abs(s.objective())) {
 			degenerate++
 		} else {
 			degenerate = 0
@@ -179,6 +180,57 @@ func (s *simplex) solve(tol float64, maxPivots int) (int, error) {
 		s.pivot(r, q, theta)
 	}
 	return maxPivots, nil
+}
+
+// dualSolve restores primal feasibility from a dual feasible basis (after
+// the right-hand side changed) by dual simplex pivots, and reports whether
+// it reached a basis that is both primal and dual feasible.
+func (s *simplex) dualSolve(maxPivots int) bool {
+	m := s.m
+	for range maxPivots {
+		r := -1
+		for i, v := range s.beta {
+			if v < -1e-9 && (r < 0 || v < s.beta[r]) {
+				r = i
+			}
+		}
+		if r < 0 {
+			return true
+		}
+		s.duals()
+		row := s.binv[r*m : r*m+m]
+		q, best := -1, math.Inf(1)
+		for j := range s.cols {
+			if s.pos[j] >= 0 {
+				continue
+			}
+			c := &s.cols[j]
+			a := 0.0
+			for k, i := range c.idx {
+				a += row[i] * c.val[k]
+			}
+			if a >= -pivotTol {
+				continue
+			}
+			if ratio := min(0, s.reducedCost(j)) / a; ratio < best {
+				q, best = j, ratio
+			}
+		}
+		if q < 0 {
+			return false
+		}
+		c := &s.cols[q]
+		for i := range m {
+			ri := s.binv[i*m : i*m+m]
+			a := 0.0
+			for k, rr := range c.idx {
+				a += ri[rr] * c.val[k]
+			}
+			s.alpha[i] = a
+		}
+		s.pivot(r, q, s.beta[r]/s.alpha[r])
+	}
+	return false
 }
 
 func (s *simplex) pivot(r, q int, theta float64) {

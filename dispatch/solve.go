@@ -7,13 +7,18 @@ import (
 
 // Options tune Solve. The zero value is ready to use.
 type Options struct {
-	// MaxIterations bounds the rounds of column generation; 0 means 2000.
-	// A solve stopped by it reports the gap it proved.
+	// MaxIterations bounds the rounds of column generation (each solves
+	// every group's DP over one window); 0 means 20,000.
 	MaxIterations int
+	// MaxWork bounds the DP steps (intervals × groups) that column
+	// generation and the Lagrangian fallback may spend; 0 means 2×10^8,
+	// a few seconds. A solve stopped by a bound reports the gap it proved.
+	MaxWork int
 	// MaxCoupledIntervals bounds how many intervals whose cap binds the
-	// master problem may hold (its size grows as their square); 0 means
-	// 1500. Beyond it Solve falls back to Lagrangian relaxation by
-	// subgradient steps and reports the gap it proved.
+	// windows' master problems may hold together (each master's size
+	// grows as the square of its own); 0 means 3000. Beyond it Solve
+	// falls back to Lagrangian relaxation by subgradient steps and reports
+	// the gap it proved.
 	MaxCoupledIntervals int
 	// LagrangianIterations bounds the subgradient steps of that fallback;
 	// 0 means 200.
@@ -22,10 +27,13 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.MaxIterations <= 0 {
-		o.MaxIterations = 2000
+		o.MaxIterations = 20_000
+	}
+	if o.MaxWork <= 0 {
+		o.MaxWork = 200_000_000
 	}
 	if o.MaxCoupledIntervals <= 0 {
-		o.MaxCoupledIntervals = 1500
+		o.MaxCoupledIntervals = 3000
 	}
 	if o.LagrangianIterations <= 0 {
 		o.LagrangianIterations = 200
