@@ -47,4 +47,3 @@ func WriteCSV(w io.Writer, p *Problem, sol *Solution) error {
 	cw.Flush()
 	return cw.Error()
 }
-
