@@ -35,7 +35,8 @@ func ParseProblem(data []byte) (*Problem, error) {
 func syntaxMessage(data []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(data, int(se.Offset))
+		// Offset counts the bytes read, the offending one included.
+		line, col := lineCol(data, int(se.Offset)-1)
 		return fmt.Sprintf("line %d, column %d: %v", line, col, se)
 	}
 	return err.Error()
