@@ -1,10 +1,12 @@
 package cgminer
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashpivot/hashpivot/fleet"
 	"github.com/hashpivot/hashpivot/fleet/minerjson"
@@ -24,89 +26,216 @@ func hashrateTH(v minerjson.Value, suffix string) (float64, bool) {
 	return 0, false
 }
 
-// parseAntminerStats reads a bmminer stats reply: STATS[0] names the model,
-// STATS[1] holds the numbers, one set of numbered keys per hash board.
-func parseAntminerStats(reply minerjson.Value, st *fleet.Status) error {
-	stats := reply.Get("STATS")
-	if stats.Len() == 0 {
-		return fmt.Errorf("cgminer: stats reply has no STATS")
+// valueReader is what the bmminer parse asks of a value. treeValue (a
+// minerjson.Value: the tolerant slow path) and rawValue (a minerjson.Raw:
+// the strict fast path) answer alike for the same bytes, so both paths
+// share one set of rules.
+type valueReader interface {
+	Float() (float64, bool)
+	Int() (int64, bool)
+	Str() (string, bool)
+	// text is a string value's characters (nil, false for other kinds),
+	// for reading them without a copy.
+	text() ([]byte, bool)
+}
+
+type treeValue struct{ minerjson.Value }
+
+func (v treeValue) text() ([]byte, bool) {
+	if v.Kind() != minerjson.String {
+		return nil, false
 	}
-	var data minerjson.Value
-	for _, e := range stats.Elems() {
-		if model, ok := e.Get("Type").Str(); ok && st.Model == "" {
-			st.Model = strings.TrimSpace(model)
+	s, _ := v.Str()
+	return []byte(s), true
+}
+
+type rawValue struct{ minerjson.Raw }
+
+func (v rawValue) text() ([]byte, bool) { return v.Text, v.Kind == minerjson.String }
+
+// maxBoard bounds the hash-board numbers read from numbered keys.
+const maxBoard = 64
+
+// rateKeys are the hashrate keys in the order hashrateTH tries them, "av"
+// then "5s" for each unit.
+var rateKeys = [...]string{"GHS av", "MHS av", "THS av", "KHS av", "GHS 5s", "MHS 5s", "THS 5s", "KHS 5s"}
+
+// rateDiv divides each of rateKeys' units into TH/s.
+var rateDiv = [...]float64{1e3, 1e6, 1, 1e9}
+
+// bmBoard is one hash board's numbered keys.
+type bmBoard struct {
+	present, rateOK bool
+	rate            float64
+	chips           int64
+	hot, pcb        float64
+	hotOK, pcbOK    bool
+}
+
+// bmElem gathers the members of one element of a bmminer STATS array with
+// the rules of minerjson.Value.Get (the last of a duplicated key counts)
+// except for temperatures, where every duplicate counts and the hottest
+// wins.
+type bmElem struct {
+	typ       string // Type, the model
+	typOK     bool
+	rate      [len(rateKeys)]float64 // last value of each rate key
+	rateOK    [len(rateKeys)]bool
+	unitMH    bool // rate_unit is "MH"
+	chainRate bool // chain_rate1 is present
+	boards    [maxBoard]bmBoard
+	fanRPM    [17]int64
+	fanOK     [17]bool
+	fans      int64 // fan_num
+}
+
+// addMember takes one member of a STATS element, in reply order.
+func addMember[V valueReader](e *bmElem, k string, v V) {
+	prefix, n, numbered := splitNumbered(k)
+	if !numbered {
+		switch k {
+		case "Type":
+			e.typ, e.typOK = v.Str()
+		case "fan_num":
+			e.fans, _ = v.Int()
+		case "rate_unit":
+			u, _ := v.text()
+			e.unitMH = bytes.EqualFold(u, []byte("MH"))
+		default:
+			for i, rk := range rateKeys {
+				if k == rk {
+					e.rate[i], e.rateOK[i] = v.Float()
+					break
+				}
+			}
 		}
-		if _, ok := hashrateTH(e, "av"); ok || e.Get("chain_rate1").Exists() {
-			data = e
+		return
+	}
+	if k == "chain_rate1" {
+		e.chainRate = true
+	}
+	if prefix == "fan" {
+		if n < len(e.fanRPM) {
+			if rpm, ok := v.Int(); ok {
+				e.fanRPM[n], e.fanOK[n] = rpm, true
+			}
+		}
+		return
+	}
+	if n >= maxBoard {
+		return
+	}
+	b := &e.boards[n]
+	switch prefix {
+	case "chain_rate":
+		b.present = true
+		b.rate, b.rateOK = v.Float()
+	case "chain_acn":
+		b.present = true
+		b.chips, _ = v.Int()
+	case "temp_chip", "temp_pcb", "temp2_", "temp3_":
+		if t, ok := v.Float(); ok {
+			b.addHot(t)
+			break
+		}
+		if s, ok := v.text(); ok {
+			eachSensor(s, b.addHot)
+		}
+	case "temp":
+		if t, ok := v.Float(); ok && t > 0 && (!b.pcbOK || t > b.pcb) {
+			b.pcb, b.pcbOK = t, true
 		}
 	}
-	if !data.Exists() {
+}
+
+func (b *bmBoard) addHot(t float64) {
+	if t > 0 && (!b.hotOK || t > b.hot) {
+		b.hot, b.hotOK = t, true
+	}
+}
+
+// hashrate reads the "av" (i = 0) or "5s" (i = 4) rate in TH/s: the first
+// unit whose key holds a number.
+func (e *bmElem) hashrate(i int) (float64, bool) {
+	for u := range rateDiv {
+		if e.rateOK[i+u] {
+			return e.rate[i+u] / rateDiv[u], true
+		}
+	}
+	return 0, false
+}
+
+// holdsData reports whether the element is the one with the numbers (an
+// average hashrate or chain rates), as opposed to STATS[0]'s version info.
+func (e *bmElem) holdsData() bool {
+	_, ok := e.hashrate(0)
+	return ok || e.chainRate
+}
+
+// bmStats reads a whole STATS array, one element at a time: the model is
+// the first element's Type, the numbers are the last element that holds
+// data.
+type bmStats struct {
+	cur, data *bmElem
+	model     string
+	buf       [2]bmElem
+}
+
+var bmStatsPool = sync.Pool{New: func() any { return new(bmStats) }}
+
+func (p *bmStats) reset() {
+	p.cur, p.data, p.model = &p.buf[0], nil, ""
+}
+
+// begin starts an element.
+func (p *bmStats) begin() {
+	*p.cur = bmElem{}
+}
+
+// end closes an element.
+func (p *bmStats) end() {
+	e := p.cur
+	if e.typOK && p.model == "" {
+		p.model = strings.TrimSpace(e.typ)
+	}
+	if e.holdsData() {
+		// Keep it; gather the next element in the other buffer.
+		p.data = e
+		if e == &p.buf[0] {
+			p.cur = &p.buf[1]
+		} else {
+			p.cur = &p.buf[0]
+		}
+	}
+}
+
+// fill writes what was read into st.
+func (p *bmStats) fill(st *fleet.Status) error {
+	if p.model != "" {
+		st.Model = p.model
+	}
+	if p.data == nil {
 		return fmt.Errorf("cgminer: stats reply has no hashrate")
 	}
-	st.HashrateTH, _ = hashrateTH(data, "av")
-	st.Hashrate5sTH, _ = hashrateTH(data, "5s")
-	if unit, _ := data.Get("rate_unit").Str(); strings.EqualFold(unit, "MH") {
+	e := p.data
+	st.HashrateTH, _ = e.hashrate(0)
+	st.Hashrate5sTH, _ = e.hashrate(4)
+	if e.unitMH {
 		// A few builds keep the GHS key names but report MH/s.
 		st.HashrateTH /= 1e3
 		st.Hashrate5sTH /= 1e3
 	}
-	// One pass over the members: numbered keys by board (chain_rateN,
-	// chain_acnN, temp_chipN "a-b-c-d", temp_pcbN, temp2_N, temp3_N, tempN)
-	// and fans (fanN). Duplicated keys all count: the hottest wins.
-	const maxBoard = 64
-	type board struct {
-		present, rateOK bool
-		rate            float64
-		chips           int64
-		hot, pcb        float64
-		hotOK, pcbOK    bool
-	}
-	var boards [maxBoard]board
-	var fanRPM [17]int64
-	var fanOK [17]bool
-	fans := int64(0)
-	for _, m := range data.Members() {
-		k := m.Key
-		prefix, n, ok := splitNumbered(k)
-		if !ok {
-			if k == "fan_num" {
-				fans, _ = m.Value.Int()
-			}
-			continue
-		}
-		if prefix == "fan" {
-			if n < len(fanRPM) {
-				if rpm, ok := m.Value.Int(); ok {
-					fanRPM[n], fanOK[n] = rpm, true
-				}
-			}
-			continue
-		}
-		if n >= maxBoard {
-			continue
-		}
-		b := &boards[n]
-		switch prefix {
-		case "chain_rate":
-			b.present = true
-			b.rate, b.rateOK = m.Value.Float()
-		case "chain_acn":
-			b.present = true
-			b.chips, _ = m.Value.Int()
-		case "temp_chip", "temp_pcb", "temp2_", "temp3_":
-			for _, t := range sensorValues(m.Value) {
-				if t > 0 && (!b.hotOK || t > b.hot) {
-					b.hot, b.hotOK = t, true
-				}
-			}
-		case "temp":
-			if t, ok := m.Value.Float(); ok && t > 0 && (!b.pcbOK || t > b.pcb) {
-				b.pcb, b.pcbOK = t, true
-			}
+	temps := 0
+	for n := range e.boards {
+		if b := &e.boards[n]; b.present && (b.rateOK || b.chips != 0) && (b.hotOK || b.pcbOK) {
+			temps++
 		}
 	}
-	for n := range boards {
-		b := &boards[n]
+	if temps > 0 {
+		st.TempsC = make([]float64, 0, temps)
+	}
+	for n := range e.boards {
+		b := &e.boards[n]
 		if !b.present || (!b.rateOK && b.chips == 0) {
 			continue // slot without a board
 		}
@@ -122,35 +251,132 @@ func parseAntminerStats(reply minerjson.Value, st *fleet.Status) error {
 	}
 	// Fans: the nonzero fanN in order (an S9 has fan_num 2 in slots 3
 	// and 6), then zeros up to fan_num for fans that stopped.
-	for n := range fanRPM {
-		if fanOK[n] && fanRPM[n] > 0 {
-			st.FansRPM = append(st.FansRPM, int(fanRPM[n]))
+	fans := 0
+	for n := range e.fanRPM {
+		if e.fanOK[n] && e.fanRPM[n] > 0 {
+			fans++
 		}
 	}
-	for int64(len(st.FansRPM)) < min(fans, 16) {
+	if want := max(int64(fans), min(e.fans, 16)); want > 0 {
+		st.FansRPM = make([]int, 0, want)
+	}
+	for n := range e.fanRPM {
+		if e.fanOK[n] && e.fanRPM[n] > 0 {
+			st.FansRPM = append(st.FansRPM, int(e.fanRPM[n]))
+		}
+	}
+	for int64(len(st.FansRPM)) < min(e.fans, 16) {
 		st.FansRPM = append(st.FansRPM, 0)
 	}
 	st.Mode = fleet.ModeMining
 	return nil
 }
 
-// sensorValues reads one temperature field: a number, or a string of
-// sensors "78-50-69-70" (temp_chipN, temp_pcbN).
-func sensorValues(v minerjson.Value) []float64 {
-	if f, ok := v.Float(); ok {
-		return []float64{f}
+// parseAntminerStats reads a bmminer stats reply: STATS[0] names the model,
+// STATS[1] holds the numbers, one set of numbered keys per hash board
+// (chain_rateN, chain_acnN, temp_chipN "a-b-c-d", temp_pcbN, temp2_N,
+// temp3_N, tempN) and the fans (fanN, fan_num). Duplicated temperature
+// keys all count: the hottest wins.
+func parseAntminerStats(reply minerjson.Value, st *fleet.Status) error {
+	stats := reply.Get("STATS")
+	if stats.Len() == 0 {
+		return fmt.Errorf("cgminer: stats reply has no STATS")
 	}
-	s, ok := v.Str()
-	if !ok {
-		return nil
+	p := bmStatsPool.Get().(*bmStats)
+	defer bmStatsPool.Put(p)
+	p.reset()
+	for _, e := range stats.Elems() {
+		p.begin()
+		for _, m := range e.Members() {
+			addMember(p.cur, m.Key, treeValue{m.Value})
+		}
+		p.end()
 	}
-	var out []float64
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == ' ' || r == ',' }) {
-		if f, err := strconv.ParseFloat(part, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			out = append(out, f)
+	return p.fill(st)
+}
+
+// parseAntminerStatsFast is parseAntminerStats on the raw bytes of a
+// stats reply, without building a minerjson.Value: a single pass of
+// minerjson.Reader. It reports false, leaving st as it was, for anything
+// but a strict reply whose STATUS is a plain success and that holds data
+// (the S9's "}{" is fine); the caller then reads the reply with Parse,
+// which repairs quirks and reports errors. Both give the same Status for
+// any reply the fast path accepts (FuzzAntminerFastPath).
+func parseAntminerStatsFast(reply []byte, st *fleet.Status) bool {
+	p := bmStatsPool.Get().(*bmStats)
+	defer bmStatsPool.Put(p)
+	p.reset()
+	var (
+		rd                      minerjson.Reader
+		statusOK, sawStatus     bool
+		sawStats, isArray, dups bool
+	)
+	rd.Reset(reply)
+	rd.Object(func(key []byte) {
+		switch string(key) {
+		case "STATUS":
+			dups = dups || sawStatus
+			sawStatus = true
+			first := true
+			rd.Array(func() {
+				if !first {
+					return
+				}
+				first = false
+				rd.Object(func(k []byte) {
+					if string(k) == "STATUS" {
+						statusOK = plainSuccess(rd.Value())
+					}
+				})
+			})
+		case "STATS":
+			dups = dups || sawStats
+			sawStats = true
+			isArray = rd.Array(func() {
+				p.begin()
+				rd.Object(func(k []byte) { addMember(p.cur, string(k), rawValue{rd.Value()}) })
+				p.end()
+			})
+		}
+	})
+	if rd.Err() != nil || dups || !statusOK || !isArray || p.data == nil {
+		return false
+	}
+	return p.fill(st) == nil
+}
+
+// plainSuccess reports whether a STATUS value is one of the success codes
+// every firmware writes in capitals (CheckStatus judges anything else).
+func plainSuccess(v minerjson.Raw) bool {
+	if v.Kind != minerjson.String {
+		return false
+	}
+	switch string(v.Text) {
+	case "S", "I", "W", "RESTART":
+		return true
+	}
+	return false
+}
+
+// eachSensor calls fn for each sensor of a temperature list such as
+// "78-50-69-70" (temp_chipN, temp_pcbN; '-', ' ' or ',' between them),
+// skipping what is not a finite number.
+func eachSensor(s []byte, fn func(float64)) {
+	for len(s) > 0 {
+		i := bytes.IndexAny(s, "- ,")
+		part := s
+		if i >= 0 {
+			part, s = s[:i], s[i+1:]
+		} else {
+			s = nil
+		}
+		if len(part) == 0 {
+			continue
+		}
+		if f, err := strconv.ParseFloat(string(part), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			fn(f)
 		}
 	}
-	return out
 }
 
 // numberedPrefixes are the bmminer keys that end in a board or fan number,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -79,13 +80,14 @@ func (c *Client) fail(cmd string, err error) error {
 // anything after it removed) to fn. The reply buffer is reused afterwards:
 // fn must not keep it.
 func (c *Client) exchange(ctx context.Context, req []byte, fn func([]byte) error) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout())
-	defer cancel()
-	dial := c.Dialer
-	if dial == nil {
-		dial = plainDialer.DialContext
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout() {
+		// A caller's earlier deadline (a poller's per-device one) stands
+		// as it is: no second timer.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout())
+		defer cancel()
 	}
-	conn, err := dial(ctx, "tcp", c.Addr)
+	conn, err := c.dial(ctx)
 	if err != nil {
 		return err
 	}
@@ -150,6 +152,23 @@ func readReply(r io.Reader, buf []byte, max int) (_ []byte, sawNUL bool, _ error
 	}
 }
 
+// dial connects to c.Addr. A numeric address (what a site's targets are)
+// is dialed directly, without the resolver's work for a name.
+func (c *Client) dial(ctx context.Context) (net.Conn, error) {
+	if c.Dialer != nil {
+		return c.Dialer(ctx, "tcp", c.Addr)
+	}
+	ap, err := netip.ParseAddrPort(c.Addr)
+	if err != nil {
+		return plainDialer.DialContext(ctx, "tcp", c.Addr)
+	}
+	tc, err := plainDialer.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
+	if err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
 // awaitClose ends a connection whose reply is complete with a reset
 // instead of a FIN handshake: cgminer has already closed its side after
 // the NUL, and a reset leaves no TIME_WAIT on either side, so a poller of
@@ -195,8 +214,19 @@ func (c *Client) Exchange(ctx context.Context, req []byte) ([]byte, error) {
 
 // Call sends req and returns the parsed reply without judging its STATUS.
 func (c *Client) Call(ctx context.Context, req []byte) (minerjson.Value, error) {
-	var v minerjson.Value
-	err := c.exchange(ctx, req, func(b []byte) error {
+	v, _, err := c.call(ctx, req, nil)
+	return v, err
+}
+
+// call is Call with a fast path: fast (when not nil) reads the raw reply
+// first, and the reply is parsed only when fast reports false (handled is
+// then false).
+func (c *Client) call(ctx context.Context, req []byte, fast func([]byte) bool) (v minerjson.Value, handled bool, err error) {
+	err = c.exchange(ctx, req, func(b []byte) error {
+		if fast != nil && fast(b) {
+			handled = true
+			return nil
+		}
 		var perr error
 		v, _, perr = minerjson.Parse(b)
 		if perr != nil {
@@ -205,9 +235,9 @@ func (c *Client) Call(ctx context.Context, req []byte) (minerjson.Value, error) 
 		return nil
 	})
 	if err != nil {
-		return minerjson.Value{}, c.fail(requestName(req), err)
+		return minerjson.Value{}, false, c.fail(requestName(req), err)
 	}
-	return v, nil
+	return v, handled, nil
 }
 
 // Command sends {"command":cmd,"parameter":param} and returns the reply

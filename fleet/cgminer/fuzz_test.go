@@ -65,13 +65,16 @@ func FuzzSimRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, req string) {
 		for _, kind := range []Kind{Antminer, Avalon, Generic} {
-			s := &simServer{dev: &fakeDevice{st: simStatus("Avalon 1246")}, kind: kind}
-			out := s.Reply([]byte(req))
-			if len(out) == 0 || out[len(out)-1] != 0 {
-				t.Fatalf("Reply(%q) does not end in NUL", req)
-			}
-			if _, _, err := minerjson.Parse(out); err != nil {
-				t.Fatalf("Reply(%q) = %q does not parse: %v", req, out, err)
+			// Built on the spot, and from the cache of a versioned device.
+			cached := newSimServer(&versionedDevice{fakeDevice: fakeDevice{st: simStatus("Avalon 1246")}}, kind)
+			for _, s := range []*simServer{{dev: &fakeDevice{st: simStatus("Avalon 1246")}, kind: kind}, cached, cached} {
+				out := s.Reply([]byte(req))
+				if len(out) == 0 || out[len(out)-1] != 0 {
+					t.Fatalf("Reply(%q) does not end in NUL", req)
+				}
+				if _, _, err := minerjson.Parse(out); err != nil {
+					t.Fatalf("Reply(%q) = %q does not parse: %v", req, out, err)
+				}
 			}
 		}
 	})

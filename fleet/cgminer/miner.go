@@ -43,13 +43,19 @@ type Options struct {
 	Now func() time.Time
 	// Dialer replaces net.Dialer when set.
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// NoPools makes Status skip the pools command, for fleet-wide polls
+	// that report no pools: one command per device (stats; summary+devs
+	// for a generic cgminer), and for an Antminer a reply read in one
+	// pass without building a parse tree.
+	NoPools bool
 }
 
 // Miner is a fleet.Miner for one cgminer-family device.
 type Miner struct {
-	client Client
-	kind   Kind
-	now    func() time.Time
+	client  Client
+	kind    Kind
+	now     func() time.Time
+	noPools bool
 }
 
 var _ fleet.Miner = (*Miner)(nil)
@@ -61,9 +67,10 @@ func New(addr string, kind Kind, o Options) *Miner {
 		now = time.Now
 	}
 	return &Miner{
-		client: Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer},
-		kind:   kind,
-		now:    now,
+		client:  Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer},
+		kind:    kind,
+		now:     now,
+		noPools: o.NoPools,
 	}
 }
 
@@ -76,13 +83,24 @@ func (m *Miner) Firmware() string { return m.kind.Firmware() }
 // Client returns the RPC client, for commands the Miner does not wrap.
 func (m *Miner) Client() *Client { return &m.client }
 
+// statsRequest is the stats command, encoded once.
+var statsRequest = JSONRequest("stats", "")
+
 // Status reads the device in one connection: stats and pools (summary,
-// devs and pools for a generic cgminer).
+// devs and pools for a generic cgminer), without pools under
+// Options.NoPools.
 func (m *Miner) Status(ctx context.Context) (fleet.Status, error) {
 	st := fleet.Status{Address: m.client.Addr, Firmware: m.Firmware()}
+	if m.kind == Antminer && m.noPools {
+		return m.antminerStats(ctx, st)
+	}
 	switch m.kind {
 	case Antminer, Avalon:
-		r, err := m.client.Multi(ctx, "stats", "pools")
+		cmds := []string{"stats", "pools"}
+		if m.noPools {
+			cmds = cmds[:1]
+		}
+		r, err := m.client.Multi(ctx, cmds...)
 		if err != nil {
 			return st, err
 		}
@@ -100,7 +118,11 @@ func (m *Miner) Status(ctx context.Context) (fleet.Status, error) {
 		}
 		st.Pools = parsePools(r["pools"])
 	default:
-		r, err := m.client.Multi(ctx, "summary", "devs", "pools")
+		cmds := []string{"summary", "devs", "pools"}
+		if m.noPools {
+			cmds = cmds[:2]
+		}
+		r, err := m.client.Multi(ctx, cmds...)
 		if err != nil {
 			return st, err
 		}
@@ -112,6 +134,25 @@ func (m *Miner) Status(ctx context.Context) (fleet.Status, error) {
 		}
 		st.Pools = parsePools(r["pools"])
 	}
+	return st, nil
+}
+
+// antminerStats reads an Antminer with the stats command alone, on the
+// fast path when the reply allows it.
+func (m *Miner) antminerStats(ctx context.Context, st fleet.Status) (fleet.Status, error) {
+	v, fast, err := m.client.call(ctx, statsRequest, func(b []byte) bool { return parseAntminerStatsFast(b, &st) })
+	if err != nil {
+		return st, err
+	}
+	if !fast {
+		if err := CheckStatus(v); err != nil {
+			return st, m.client.fail("stats", err)
+		}
+		if err := parseAntminerStats(v, &st); err != nil {
+			return st, m.client.fail("stats", err)
+		}
+	}
+	estimatePower(&st)
 	return st, nil
 }
 

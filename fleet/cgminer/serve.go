@@ -86,3 +86,60 @@ func isTemporary(err error) bool {
 	var te interface{ Temporary() bool }
 	return errors.As(err, &te) && te.Temporary()
 }
+
+// ServeConnsSerial is ServeConns for a device that answers one connection
+// at a time, as cgminer's API thread does: handle runs in the accept loop
+// (no goroutine per connection) and the next connection waits in the
+// listen backlog. When ctx ends it closes ln and the connection being
+// handled, and returns nil once handle has returned.
+func ServeConnsSerial(ctx context.Context, ln net.Listener, handle func(net.Conn)) error {
+	var (
+		mu      sync.Mutex
+		cur     net.Conn
+		stopped bool
+	)
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		stopped = true
+		if cur != nil {
+			cur.Close()
+		}
+		mu.Unlock()
+	})
+	defer stop()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if isTemporary(err) {
+				select {
+				case <-ctx.Done():
+				case <-time.After(5 * time.Millisecond):
+				}
+				continue
+			}
+			ln.Close()
+			return err
+		}
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			c.Close()
+			return nil
+		}
+		cur = c
+		mu.Unlock()
+		handle(c)
+		mu.Lock()
+		cur = nil
+		mu.Unlock()
+		c.Close()
+	}
+}

@@ -1,11 +1,13 @@
 package cgminer
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
@@ -15,39 +17,137 @@ import (
 // ServeSim serves dev on ln as a device of the given kind would: the same
 // bytes a real bmminer, Avalon or cgminer sends (compact JSON, the trailing
 // NUL, one reply per connection, bmminer's numbered stats keys, an S9's
-// "}{" between its two stats objects, Avalon's packed MM ID string). It
-// returns when ctx ends.
+// "}{" between its two stats objects, Avalon's packed MM ID string), one
+// connection at a time as cgminer's API thread answers them. It returns
+// when ctx ends.
+//
+// When dev also has a Version method (a StateVersion), read-only replies
+// are kept while the version stays the same and served with fresh time
+// stamps: the stats reply is built before the first connection and again
+// only when the device's state changes.
 func ServeSim(ctx context.Context, ln net.Listener, dev fleet.DeviceState, kind Kind) error {
+	s := newSimServer(dev, kind)
+	s.warm(statsRequest)
+	return ServeConnsSerial(ctx, ln, s.handle)
+}
+
+// StateVersion is a fleet.DeviceState that says when what it reports may
+// have changed: Version returns the same number while a reply built from
+// the state stays true but for its time stamps.
+type StateVersion interface {
+	Version() uint64
+}
+
+func newSimServer(dev fleet.DeviceState, kind Kind) *simServer {
 	s := &simServer{dev: dev, kind: kind, start: time.Now()}
-	return ServeConns(ctx, ln, s.handle)
+	s.versioned, _ = dev.(StateVersion)
+	return s
 }
 
 type simServer struct {
-	dev   fleet.DeviceState
-	kind  Kind
-	start time.Time
+	dev       fleet.DeviceState
+	versioned StateVersion // nil: build every reply
+	kind      Kind
+	start     time.Time
+
+	mu    sync.Mutex // guards cache and rec
+	cache simCache
+	rec   *[]simHole // while a cached reply is built: where its time stamps go
+}
+
+// simCache is the last read-only reply, with holes for its time stamps.
+type simCache struct {
+	ok      bool
+	req     string
+	version uint64
+	body    []byte
+	holes   []simHole
+}
+
+// simHole is where a time stamp goes in a cached reply.
+type simHole struct {
+	at      int
+	elapsed bool // Elapsed (seconds since start) rather than When (Unix time)
 }
 
 // SimReadTimeout bounds how long a simulated device waits for a request.
 const SimReadTimeout = 5 * time.Second
 
+var simBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
 func (s *simServer) handle(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(SimReadTimeout))
 	var in [4096]byte
-	n, err := c.Read(in[:])
-	if n == 0 || (err != nil && n == 0) {
+	n, _ := c.Read(in[:])
+	if n == 0 {
 		return
 	}
-	out := s.Reply(in[:n])
+	bp := simBufPool.Get().(*[]byte)
+	out := s.appendReply((*bp)[:0], in[:n])
 	_, _ = c.Write(out)
+	*bp = out[:0]
+	simBufPool.Put(bp)
 }
 
 // Reply is the complete reply (NUL included) to one request, exported for
 // tests and for the wire captures under testdata.
 func (s *simServer) Reply(req []byte) []byte {
+	return s.appendReply(nil, req)
+}
+
+// warm builds the cached reply to req ahead of the first request.
+func (s *simServer) warm(req []byte) {
+	if s.versioned != nil {
+		_ = s.appendReply(nil, req)
+	}
+}
+
+// readOnly reports whether a command only reads (its reply may be cached).
+func readOnly(cmd string) bool {
+	for c := range strings.SplitSeq(cmd, "+") {
+		switch c {
+		case "version", "summary", "stats", "estats", "pools", "devs":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// appendReply appends the reply to req, from the cache when the device's
+// state has not changed since it was built.
+func (s *simServer) appendReply(dst, req []byte) []byte {
 	cmd, param := parseRequest(req)
 	now := time.Now()
-	b := make([]byte, 0, 4096)
+	if s.versioned == nil || param != "" || !readOnly(cmd) {
+		return s.build(dst, cmd, param, now)
+	}
+	v := s.versioned.Version()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &s.cache
+	if !c.ok || c.version != v || c.req != cmd {
+		c.holes = c.holes[:0]
+		s.rec = &c.holes
+		c.body = s.build(c.body[:0], cmd, param, now)
+		s.rec = nil
+		c.ok, c.version, c.req = true, v, cmd
+	}
+	at := 0
+	for _, h := range c.holes {
+		dst = append(dst, c.body[at:h.at]...)
+		if h.elapsed {
+			dst = strconv.AppendInt(dst, s.elapsed(now), 10)
+		} else {
+			dst = strconv.AppendInt(dst, now.Unix(), 10)
+		}
+		at = h.at
+	}
+	return append(dst, c.body[at:]...)
+}
+
+// build appends the complete reply (NUL included) to cmd.
+func (s *simServer) build(b []byte, cmd, param string, now time.Time) []byte {
 	if strings.Contains(cmd, "+") {
 		cmds := strings.Split(cmd, "+")
 		b = append(b, '{')
@@ -67,11 +167,49 @@ func (s *simServer) Reply(req []byte) []byte {
 	return append(b, 0)
 }
 
+// appendWhen appends the Unix time (a hole, in a reply being cached).
+func (s *simServer) appendWhen(b []byte, now time.Time) []byte {
+	if s.rec != nil {
+		*s.rec = append(*s.rec, simHole{at: len(b)})
+		return b
+	}
+	return strconv.AppendInt(b, now.Unix(), 10)
+}
+
+// appendElapsed appends the seconds since start (a hole, in a reply being
+// cached).
+func (s *simServer) appendElapsed(b []byte, now time.Time) []byte {
+	if s.rec != nil {
+		*s.rec = append(*s.rec, simHole{at: len(b), elapsed: true})
+		return b
+	}
+	return strconv.AppendInt(b, s.elapsed(now), 10)
+}
+
 // parseRequest reads {"command":..,"parameter":..} or "cmd|param".
 func parseRequest(req []byte) (cmd, param string) {
-	t := strings.TrimRight(string(req), "\x00\r\n ")
-	if strings.HasPrefix(t, "{") {
-		v, _, err := minerjson.Parse([]byte(t))
+	t := bytes.TrimRight(req, "\x00\r\n ")
+	if len(t) > 0 && t[0] == '{' {
+		// The fast path for the usual request; Parse for anything else.
+		var rd minerjson.Reader
+		rd.Reset(t)
+		var c, p []byte
+		rd.Object(func(k []byte) {
+			switch string(k) {
+			case "command":
+				if v := rd.Value(); v.Kind == minerjson.String {
+					c = v.Text
+				}
+			case "parameter":
+				if v := rd.Value(); v.Kind == minerjson.String {
+					p = v.Text
+				}
+			}
+		})
+		if rd.Err() == nil && c != nil {
+			return internCommand(c), string(p)
+		}
+		v, _, err := minerjson.Parse(t)
 		if err != nil {
 			return "", ""
 		}
@@ -79,8 +217,23 @@ func parseRequest(req []byte) (cmd, param string) {
 		param, _ = v.Get("parameter").Str()
 		return cmd, param
 	}
-	cmd, param, _ = strings.Cut(t, "|")
+	cmd, param, _ = strings.Cut(string(t), "|")
 	return cmd, param
+}
+
+// internCommand returns the usual read commands without allocating.
+func internCommand(c []byte) string {
+	switch string(c) {
+	case "stats":
+		return "stats"
+	case "stats+pools":
+		return "stats+pools"
+	case "summary":
+		return "summary"
+	case "version":
+		return "version"
+	}
+	return string(c)
 }
 
 func (s *simServer) description() string {
@@ -96,7 +249,7 @@ func (s *simServer) status(b []byte, st string, code int, msg string, now time.T
 	b = append(b, `{"STATUS":[{"STATUS":"`...)
 	b = append(b, st...)
 	b = append(b, `","When":`...)
-	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = s.appendWhen(b, now)
 	b = append(b, `,"Code":`...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, `,"Msg":`...)
@@ -177,7 +330,7 @@ func (s *simServer) summary(b []byte, now time.Time) []byte {
 	st := s.dev.Snapshot()
 	b = s.status(b, "S", 11, "Summary", now)
 	b = append(b, `,"SUMMARY":[{"Elapsed":`...)
-	b = strconv.AppendInt(b, s.elapsed(now), 10)
+	b = s.appendElapsed(b, now)
 	if s.kind == Antminer {
 		b = append(b, `,"GHS 5s":`...)
 		b = appendFloat(b, st.Hashrate5sTH*1e3, 2)
@@ -280,7 +433,7 @@ func (s *simServer) antminerStats(b []byte, now time.Time) []byte {
 		b = append(b, "},{"...)
 	}
 	b = append(b, `"STATS":0,"ID":"BTM_SOC0","Elapsed":`...)
-	b = strconv.AppendInt(b, s.elapsed(now), 10)
+	b = s.appendElapsed(b, now)
 	b = append(b, `,"Calls":0,"Wait":0.000000,"Max":0.000000,"Min":99999999.000000,"GHS 5s":`...)
 	b = appendFloat(b, st.Hashrate5sTH*1e3, 2)
 	b = append(b, `,"GHS av":`...)
@@ -339,7 +492,7 @@ func (s *simServer) avalonStats(b []byte, now time.Time) []byte {
 	code := strings.TrimPrefix(st.Model, "Avalon ")
 	b = s.status(b, "S", 70, "CGMiner stats", now)
 	b = append(b, `,"STATS":[{"STATS":0,"ID":"AVA100","Elapsed":`...)
-	b = strconv.AppendInt(b, s.elapsed(now), 10)
+	b = s.appendElapsed(b, now)
 	b = append(b, `,"Calls":0,"Wait":0.000000,"Max":0.000000,"Min":99999999.000000,"MM ID0":"Ver[`...)
 	b = append(b, code...)
 	b = append(b, `-83-21072802_4ec6bb0_211fc46] DNA[02010000cbd2fd6d] MEMFREE[1201472.0] NETFAIL[0 0 0 0 0 0 0 0] SYSTEMSTATU[Work: `...)
@@ -351,7 +504,7 @@ func (s *simServer) avalonStats(b []byte, now time.Time) []byte {
 	b = append(b, `, Hash Board: `...)
 	b = strconv.AppendInt(b, int64(len(st.TempsC)), 10)
 	b = append(b, ` ] Elapsed[`...)
-	b = strconv.AppendInt(b, s.elapsed(now), 10)
+	b = s.appendElapsed(b, now)
 	b = append(b, `] BOOTBY[0x08.00000000] LW[24558724] HW[2735] DH[2.732%] Temp[30] TMax[`...)
 	hottest, sum := 0.0, 0.0
 	for _, t := range st.TempsC {

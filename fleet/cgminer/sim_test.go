@@ -1,9 +1,11 @@
 package cgminer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
+	"regexp"
 	"testing"
 	"time"
 
@@ -136,5 +138,82 @@ func TestSimAnswersUnknownCommandsWithStatusE(t *testing.T) {
 	var se *StatusError
 	if !errors.As(err, &se) || se.Code != 14 {
 		t.Errorf("ascset on an Antminer: error %v, want STATUS E code 14", err)
+	}
+}
+
+// versionedDevice is a fakeDevice with a state version and a count of
+// snapshots taken.
+type versionedDevice struct {
+	fakeDevice
+	version   uint64
+	snapshots int
+}
+
+func (d *versionedDevice) Version() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.version
+}
+
+func (d *versionedDevice) Snapshot() fleet.Status {
+	d.mu.Lock()
+	d.snapshots++
+	d.mu.Unlock()
+	return d.fakeDevice.Snapshot()
+}
+
+func (d *versionedDevice) count() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.snapshots
+}
+
+var timeStamps = regexp.MustCompile(`"When":\d+|"Elapsed":\d+|Elapsed\[\d+\]`)
+
+// TestSimCachesRepliesWhileTheStateHolds: a versioned device's read-only
+// replies are built once per version and served with fresh time stamps,
+// the same bytes as a reply built on the spot; commands are never cached.
+func TestSimCachesRepliesWhileTheStateHolds(t *testing.T) {
+	for _, kind := range []Kind{Antminer, Avalon, Generic} {
+		t.Run(kind.Firmware(), func(t *testing.T) {
+			dev := &versionedDevice{fakeDevice: fakeDevice{st: simStatus("Avalon 1246")}}
+			req := statsRequest
+			if kind == Generic {
+				req = JSONRequest("summary+devs", "")
+			}
+			s := newSimServer(dev, kind)
+			s.warm(req)
+			built := dev.count()
+			if built == 0 {
+				t.Fatal("warm built nothing")
+			}
+			first := s.Reply(req)
+			second := s.Reply(req)
+			if n := dev.count(); n != built {
+				t.Errorf("two stats replies at one version took %d more snapshots, want 0", n-built)
+			}
+			onTheSpot := (&simServer{dev: &dev.fakeDevice, kind: kind, start: s.start}).Reply(req)
+			for _, r := range [][]byte{first, second} {
+				if got, want := timeStamps.ReplaceAllString(string(r), "T"), timeStamps.ReplaceAllString(string(onTheSpot), "T"); got != want {
+					t.Fatalf("cached reply\n%s\nreply built on the spot\n%s", got, want)
+				}
+				if !timeStamps.Match(r) {
+					t.Fatalf("cached reply %q has no time stamps", r)
+				}
+			}
+			dev.mu.Lock()
+			dev.version++
+			dev.st.HashrateTH = 1
+			dev.mu.Unlock()
+			if r := s.Reply(req); bytes.Equal(r, first) || dev.count() == built {
+				t.Errorf("after a version change the reply was not rebuilt")
+			}
+			n := dev.count()
+			s.Reply([]byte("summary|x")) // a parameter: built on the spot
+			s.Reply([]byte("ascset|0,help"))
+			if dev.count() == n {
+				t.Errorf("requests with parameters were served from the cache")
+			}
+		})
 	}
 }

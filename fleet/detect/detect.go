@@ -40,6 +40,10 @@ type Options struct {
 	// Credentials returns the login for a firmware (nil: none).
 	Credentials func(firmware string) fleet.Credentials
 	Dialer      func(ctx context.Context, network, addr string) (net.Conn, error)
+	// NoPools makes the cgminer-family drivers Open returns skip the pools
+	// command in Status (cgminer.Options.NoPools): for fleet-wide polls
+	// that report no pools.
+	NoPools bool
 }
 
 // DefaultTimeout bounds one probe.
@@ -230,11 +234,11 @@ func Open(r Result, o Options) (fleet.Miner, error) {
 	cr := o.creds(r.Firmware)
 	switch r.Firmware {
 	case fleet.FirmwareAntminer:
-		return cgminer.New(r.Address, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer}), nil
+		return cgminer.New(r.Address, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
 	case fleet.FirmwareAvalon:
-		return cgminer.New(r.Address, cgminer.Avalon, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer}), nil
+		return cgminer.New(r.Address, cgminer.Avalon, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
 	case fleet.FirmwareCGMiner:
-		return cgminer.New(r.Address, cgminer.Generic, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer}), nil
+		return cgminer.New(r.Address, cgminer.Generic, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
 	case fleet.FirmwareWhatsminer:
 		return whatsminer.NewV2(r.Address, whatsminer.Options{Timeout: o.Timeout, Credentials: cr, Dialer: o.Dialer}), nil
 	case fleet.FirmwareWhatsminerV3:

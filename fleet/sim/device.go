@@ -67,10 +67,14 @@ type Device struct {
 	tempAt     time.Time
 	errors     []string
 	reboots    int
-	asleepWant bool // the state a reboot returns to
+	asleepWant bool   // the state a reboot returns to
+	version    uint64 // see Version
 }
 
-var _ fleet.DeviceState = (*Device)(nil)
+var (
+	_ fleet.DeviceState    = (*Device)(nil)
+	_ cgminer.StateVersion = (*Device)(nil)
+)
 
 // NewDevice returns a mining device of the given firmware and model,
 // at steady state at now(). seed makes its unit variation and noise
@@ -242,10 +246,34 @@ func (d *Device) Snapshot() fleet.Status {
 	return st
 }
 
+// Version changes whenever what the device reports may have changed: after
+// every command, and at every call while the device is moving (ramping
+// down, starting, rebooting, reaching a new power target, warming or
+// cooling). A protocol server may serve a reply built at the same version
+// again (with fresh time stamps): a steady device's 5-second hashrate then
+// keeps its noise until the next change.
+func (d *Device) Version() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.now()
+	w, _, _ := d.current(t)
+	c := d.temp(t, w)
+	settled := math.Abs(c-d.equilibriumC(w)) < 1e-3
+	switch {
+	case d.phase == phaseSleeping && settled:
+	case d.phase == phaseMining && settled &&
+		(t.Sub(d.since) >= d.delays.Wake/10 || d.fromW == d.steadyW() && d.fromTH == d.steadyTH()):
+	default:
+		d.version++
+	}
+	return d.version
+}
+
 // Sleep stops hashing after Delays.Sleep.
 func (d *Device) Sleep() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.version++
 	d.asleepWant = true
 	t := d.now()
 	d.settle(t)
@@ -259,6 +287,7 @@ func (d *Device) Sleep() {
 func (d *Device) Wake() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.version++
 	d.asleepWant = false
 	t := d.now()
 	d.settle(t)
@@ -277,6 +306,7 @@ func (d *Device) SetPowerTarget(watts float64) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.version++
 	if t := d.now(); d.phase == phaseMining {
 		d.enter(phaseMining, t)
 	}
@@ -289,6 +319,7 @@ func (d *Device) SetPowerTarget(watts float64) error {
 func (d *Device) Reboot() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.version++
 	d.reboots++
 	d.enter(phaseRebooting, d.now())
 }
@@ -297,5 +328,6 @@ func (d *Device) Reboot() {
 func (d *Device) SetErrors(codes ...string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.version++
 	d.errors = append([]string(nil), codes...)
 }

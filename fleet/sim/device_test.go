@@ -130,3 +130,37 @@ func TestDeviceReboot(t *testing.T) {
 		t.Errorf("a sleeping device came back from reboot %q", st.Mode)
 	}
 }
+
+// TestDeviceVersion: a steady device keeps its version (a server may reuse
+// its reply); a command changes it, and so does every call while the
+// device ramps, until it is steady again.
+func TestDeviceVersion(t *testing.T) {
+	c := &clock{t: time.Unix(1_750_000_000, 0)}
+	d := NewDevice(fleet.FirmwareAvalon, model(t, "Avalon 1246"), 0, 1, c.now, DefaultDelays)
+	v0 := d.Version()
+	c.advance(time.Second)
+	if v := d.Version(); v != v0 {
+		t.Fatalf("steady new device: Version %d then %d, want the same", v0, v)
+	}
+	d.Sleep()
+	v1 := d.Version()
+	if v1 == v0 {
+		t.Fatalf("Version after Sleep = %d, want a change from %d", v1, v0)
+	}
+	c.advance(time.Second) // ramping down
+	if v := d.Version(); v == v1 {
+		t.Errorf("Version while ramping down stayed %d", v)
+	}
+	c.advance(DefaultDelays.Sleep + 20*DefaultDelays.TempTau) // asleep and cooled
+	v2 := d.Version()
+	c.advance(time.Minute)
+	if v := d.Version(); v != v2 {
+		t.Errorf("asleep and cool: Version %d then %d, want the same", v2, v)
+	}
+	if err := d.SetPowerTarget(3100); err != nil {
+		t.Fatal(err)
+	}
+	if v := d.Version(); v == v2 {
+		t.Errorf("Version after SetPowerTarget stayed %d", v)
+	}
+}

@@ -467,6 +467,7 @@ answered.`,
 			if err != nil {
 				return err
 			}
+			dopt.NoPools = true // status reports no pools: one command per cgminer device
 			ctx, stop := fleetCtx(cmd)
 			defer stop()
 			miners, openErrs := o.open(ctx, e, targets, dopt)
