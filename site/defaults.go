@@ -203,7 +203,11 @@ func Default() Site {
 			// BTC annualised volatility of daily log returns 2020–2025 ~55–65%
 			// (computed from ../shared/data/btc-usd-daily.csv; `hashpivot calibrate`).
 			BTC:      RiskBTC{Model: BTCModelGBM, VolPerYear: 0.55, BlockMonths: 6},
-			Hashrate: RiskHashrate{Elasticity: 0.5, VolPerYear: 0.10},
+			// Elasticity of monthly hashrate growth to log(hashprice/start):
+			// `hashpivot calibrate` on mempool.space difficulty 2017–2025
+			// (../shared/data) gives 0.045 ± 0.010 (≈0 on 2021–2025); 0.05.
+			// Vol of monthly hashrate growth ~10%/yr on the same data.
+			Hashrate: RiskHashrate{Elasticity: 0.05, VolPerYear: 0.10},
 			Fees:     RiskFees{VolPerYear: 0.5},
 			Power:    RiskPower{ReversionPerYear: 2.0, VolPerYear: 0.4},
 			GPUPrice: RiskGPUPrice{VolPerYear: 0.25},

@@ -295,6 +295,19 @@ func (s *Site) validateRisk(c *checker) {
 	if r.BTC.DriftPerYear <= -1 {
 		c.add("risk.btc.drift_per_year", "must be > -1, got %v", r.BTC.DriftPerYear)
 	}
+	for _, v := range []struct {
+		path string
+		v    float64
+	}{{"risk.btc.vol_per_year", r.BTC.VolPerYear}, {"risk.hashrate.vol_per_year", r.Hashrate.VolPerYear},
+		{"risk.fees.vol_per_year", r.Fees.VolPerYear}, {"risk.power.vol_per_year", r.Power.VolPerYear},
+		{"risk.gpu_price.vol_per_year", r.GPUPrice.VolPerYear}} {
+		if v.v > 5 {
+			c.add(v.path, "must be at most 5 (500%%/yr), got %v", v.v)
+		}
+	}
+	if r.Hashrate.Elasticity < -2 || r.Hashrate.Elasticity > 2 {
+		c.add("risk.hashrate.elasticity", "must be between -2 and 2 a month, got %v", r.Hashrate.Elasticity)
+	}
 	c.nonNeg("risk.btc.vol_per_year", r.BTC.VolPerYear)
 	if r.BTC.BlockMonths < 1 {
 		c.add("risk.btc.block_months", "must be >= 1, got %d", r.BTC.BlockMonths)
