@@ -216,7 +216,7 @@ func ParseERCOTArchive(r io.ReaderAt, size int64, name string, opt ERCOTArchiveO
 		if wantType != "" {
 			what += fmt.Sprintf(" of type %q", opt.SettlementPointType)
 		}
-		return ERCOTArchive{}, &ParseError{File: name, Err: fmt.Errorf("%w: no %s; the archive has %s", ErrNoData, what, orNone(listPoints(points)))}
+		return ERCOTArchive{}, &ParseError{File: name, Err: &choiceError{msg: fmt.Sprintf("no %s; the archive has %s", what, orNone(listPoints(points))), also: ErrNoData}}
 	}
 	if len(byType) > 1 {
 		var ts []string
@@ -224,8 +224,8 @@ func ParseERCOTArchive(r io.ReaderAt, size int64, name string, opt ERCOTArchiveO
 			ts = append(ts, fmt.Sprintf("%s (%d rows)", orNone(typeNames[k]), len(rows)))
 		}
 		slices.Sort(ts)
-		return ERCOTArchive{}, &ParseError{File: name, Err: fmt.Errorf("settlement point %s has %d types in the archive: %s; choose one as the settlement point type",
-			points[want], len(ts), strings.Join(ts, ", "))}
+		return ERCOTArchive{}, &ParseError{File: name, Err: &choiceError{msg: fmt.Sprintf("settlement point %s has %d types in the archive: %s; choose one as the settlement point type",
+			points[want], len(ts), strings.Join(ts, ", "))}}
 	}
 	var rows []archiveRow
 	for k, rs := range byType {
@@ -256,6 +256,21 @@ func ParseERCOTArchive(r io.ReaderAt, size int64, name string, opt ERCOTArchiveO
 	}
 	out.Incomplete = incompleteDays(out.Prices)
 	return out, nil
+}
+
+// choiceError is a request the archive cannot answer as asked: an unknown
+// settlement point, or one with several types and none chosen. It matches
+// ErrBadRequest (and also, when set).
+type choiceError struct {
+	msg  string
+	also error
+}
+
+func (e *choiceError) Error() string { return e.msg }
+
+// Is reports whether target is ErrBadRequest or e.also.
+func (e *choiceError) Is(target error) bool {
+	return target == ErrBadRequest || e.also != nil && target == e.also
 }
 
 func orNone(s string) string {

@@ -265,9 +265,9 @@ func TestParseERCOTArchiveErrors(t *testing.T) {
 			return mutateRow(t, 1, func([]any) []any { return []any{"Delivery Date", "Delivery Hour", "Settlement Point Name", "Price"} })
 		}, "", member + `:1: header "Delivery Date,Delivery Hour,Settlement Point Name,Price" lacks Delivery Interval, Settlement Point Price`, nil},
 		{"no such point", func(t *testing.T) []byte { return good }, "HB_PAN",
-			`a.zip: no data: no settlement point "HB_PAN"; the archive has HB_NORTH, HB_WEST, LZ_WEST`, ErrNoData},
+			`a.zip: no settlement point "HB_PAN"; the archive has HB_NORTH, HB_WEST, LZ_WEST`, ErrNoData},
 		{"two types", func(t *testing.T) []byte { return good }, "LZ_WEST",
-			`a.zip: settlement point LZ_WEST has 2 types in the archive: LZ (576 rows), LZEW (576 rows); choose one as the settlement point type`, nil},
+			`a.zip: settlement point LZ_WEST has 2 types in the archive: LZ (576 rows), LZEW (576 rows); choose one as the settlement point type`, ErrBadRequest},
 		{"truncated zip", func(t *testing.T) []byte { return good[:len(good)*2/3] }, "",
 			`a.zip: not a readable zip archive, truncated or corrupt`, nil},
 		{"no workbook", func(t *testing.T) []byte { return zipStored(t, "readme.txt", []byte("hello")) }, "",

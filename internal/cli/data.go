@@ -68,6 +68,7 @@ cache directory ($HASHPIVOT_CACHE_DIR, else $XDG_CACHE_HOME/hashpivot, else
 		},
 	}
 	fetch.AddCommand(newFetchBTCPriceCmd(e, o), newFetchDifficultyCmd(e, o), newFetchFeesCmd(e, o), newFetchERCOTCmd(e, o))
+	fetch.AddCommand(newFetchERCOTArchiveCmd(e, o))
 	cmd.AddCommand(fetch, newDataMarketCmd(e, o))
 	return cmd
 }
