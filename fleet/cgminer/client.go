@@ -35,6 +35,9 @@ type Client struct {
 	MaxReply int           // bytes; the reply is cut there
 	// Dialer, when set, replaces net.Dialer (tests, proxies).
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Transport, when set (and Dialer is not), carries exchanges with a
+	// numeric address on its event loops instead of a net.Conn each.
+	Transport *Transport
 }
 
 // StatusError is a reply whose STATUS is E (error) or F (fatal).
@@ -86,6 +89,11 @@ func (c *Client) exchange(ctx context.Context, req []byte, fn func([]byte) error
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout())
 		defer cancel()
+	}
+	if c.Transport != nil && c.Dialer == nil {
+		if ap, err := netip.ParseAddrPort(c.Addr); err == nil && ap.Addr().Zone() == "" {
+			return c.exchangeOn(ctx, ap, req, fn)
+		}
 	}
 	conn, err := c.dial(ctx)
 	if err != nil {
@@ -150,6 +158,29 @@ func readReply(r io.Reader, buf []byte, max int) (_ []byte, sawNUL bool, _ error
 			return buf, false, err
 		}
 	}
+}
+
+// exchangeOn is exchange over c.Transport.
+func (c *Client) exchangeOn(ctx context.Context, ap netip.AddrPort, req []byte, fn func([]byte) error) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(c.timeout()) // not reached: exchange set one
+	}
+	bp := bufPool.Get().(*[]byte)
+	buf, _, err := c.Transport.roundTrip(ctx, ap, req, c.maxReply(), deadline, (*bp)[:0])
+	defer func() {
+		if cap(buf) <= 256<<10 {
+			*bp = buf[:0]
+			bufPool.Put(bp)
+		}
+	}()
+	if err != nil {
+		return ctxErr(ctx, err)
+	}
+	if len(buf) == 0 {
+		return ErrNoReply
+	}
+	return fn(buf)
 }
 
 // dial connects to c.Addr. A numeric address (what a site's targets are)

@@ -43,6 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// Dialer replaces net.Dialer when set.
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Transport, when set, carries the Miner's exchanges (see Transport).
+	Transport *Transport
 	// NoPools makes Status skip the pools command, for fleet-wide polls
 	// that report no pools: one command per device (stats; summary+devs
 	// for a generic cgminer), and for an Antminer a reply read in one
@@ -67,7 +69,7 @@ func New(addr string, kind Kind, o Options) *Miner {
 		now = time.Now
 	}
 	return &Miner{
-		client:  Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer},
+		client:  Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer, Transport: o.Transport},
 		kind:    kind,
 		now:     now,
 		noPools: o.NoPools,

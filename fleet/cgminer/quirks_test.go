@@ -137,21 +137,23 @@ func TestMisbehavingDevices(t *testing.T) {
 		}, nil},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			addr := serve(t, tc.handler)
-			m := New(addr, Antminer, Options{Timeout: 300 * time.Millisecond, MaxReply: 64 << 10})
-			_, err := m.Status(context.Background())
-			if err == nil {
-				t.Fatalf("Status() of a device that %s: no error", tc.name)
-			}
-			var fe *fleet.Error
-			if !errors.As(err, &fe) || fe.Address != addr || fe.Command == "" {
-				t.Errorf("Status() error %v: want a *fleet.Error naming %s and the command", err, addr)
-			}
-			if tc.want != nil && !errors.Is(err, tc.want) {
-				t.Errorf("Status() error %v, want %v", err, tc.want)
-			}
-		})
+		for _, tr := range transports(t) {
+			t.Run(tc.name+" "+tr.name, func(t *testing.T) {
+				addr := serve(t, tc.handler)
+				m := New(addr, Antminer, Options{Timeout: 300 * time.Millisecond, MaxReply: 64 << 10, Transport: tr.t})
+				_, err := m.Status(context.Background())
+				if err == nil {
+					t.Fatalf("Status() of a device that %s: no error", tc.name)
+				}
+				var fe *fleet.Error
+				if !errors.As(err, &fe) || fe.Address != addr || fe.Command == "" {
+					t.Errorf("Status() error %v: want a *fleet.Error naming %s and the command", err, addr)
+				}
+				if tc.want != nil && !errors.Is(err, tc.want) {
+					t.Errorf("Status() error %v, want %v", err, tc.want)
+				}
+			})
+		}
 	}
 }
 

@@ -40,6 +40,9 @@ type Options struct {
 	// Credentials returns the login for a firmware (nil: none).
 	Credentials func(firmware string) fleet.Credentials
 	Dialer      func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Transport, when set, carries the exchanges of the cgminer-family
+	// probes and drivers (cgminer.Transport).
+	Transport *cgminer.Transport
 	// NoPools makes the cgminer-family drivers Open returns skip the pools
 	// command in Status (cgminer.Options.NoPools): for fleet-wide polls
 	// that report no pools.
@@ -144,7 +147,7 @@ func Identify(ctx context.Context, addr string, o Options) (Result, error) {
 var errHTTP = errors.New("detect: the port speaks HTTP")
 
 func probeRPC(ctx context.Context, addr string, o Options) (Result, error) {
-	c := cgminer.Client{Addr: addr, Timeout: o.timeout(), MaxReply: o.maxReply(), Dialer: o.Dialer}
+	c := cgminer.Client{Addr: addr, Timeout: o.timeout(), MaxReply: o.maxReply(), Dialer: o.Dialer, Transport: o.Transport}
 	// The newline is JSON whitespace to cgminer, and makes an HTTP server
 	// answer 400 at once instead of waiting for the end of a request line.
 	reply, err := c.Exchange(ctx, append(cgminer.JSONRequest("version", ""), '\n'))
@@ -234,11 +237,11 @@ func Open(r Result, o Options) (fleet.Miner, error) {
 	cr := o.creds(r.Firmware)
 	switch r.Firmware {
 	case fleet.FirmwareAntminer:
-		return cgminer.New(r.Address, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
+		return cgminer.New(r.Address, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport}), nil
 	case fleet.FirmwareAvalon:
-		return cgminer.New(r.Address, cgminer.Avalon, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
+		return cgminer.New(r.Address, cgminer.Avalon, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport}), nil
 	case fleet.FirmwareCGMiner:
-		return cgminer.New(r.Address, cgminer.Generic, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools}), nil
+		return cgminer.New(r.Address, cgminer.Generic, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport}), nil
 	case fleet.FirmwareWhatsminer:
 		return whatsminer.NewV2(r.Address, whatsminer.Options{Timeout: o.Timeout, Credentials: cr, Dialer: o.Dialer}), nil
 	case fleet.FirmwareWhatsminerV3:

@@ -19,6 +19,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/cgminer"
 	"github.com/hashpivot/hashpivot/fleet/detect"
 	"github.com/hashpivot/hashpivot/fleet/poll"
 	"github.com/hashpivot/hashpivot/fleet/sim"
@@ -225,12 +226,18 @@ func (o *fleetOpts) resolver(file credentialSet, getenv func(string) string) fun
 	}
 }
 
-func (o *fleetOpts) detectOptions() (detect.Options, error) {
+// detectOptions reads the credentials and starts the cgminer Transport
+// (where the system has one): call the returned function when done.
+func (o *fleetOpts) detectOptions() (detect.Options, func(), error) {
 	file, err := loadCredentials(o.credentials)
 	if err != nil {
-		return detect.Options{}, err
+		return detect.Options{}, nil, err
 	}
-	return detect.Options{Timeout: o.timeout, Credentials: o.resolver(file, os.Getenv)}, nil
+	dopt := detect.Options{Timeout: o.timeout, Credentials: o.resolver(file, os.Getenv)}
+	if tr, err := cgminer.NewTransport(0); err == nil {
+		dopt.Transport = tr
+	}
+	return dopt, func() { dopt.Transport.Close() }, nil
 }
 
 func parseFleetTargets(args []string) ([]poll.Target, error) {
@@ -326,10 +333,11 @@ file: "hashpivot fleet scan 10.0.1.1-254 > site.txt; hashpivot fleet status @sit
 			if err != nil {
 				return err
 			}
-			dopt, err := o.detectOptions()
+			dopt, done, err := o.detectOptions()
 			if err != nil {
 				return err
 			}
+			defer done()
 			ctx, stop := fleetCtx(cmd)
 			defer stop()
 			res := make([]detect.Result, len(targets))
@@ -463,10 +471,11 @@ answered.`,
 			if err != nil {
 				return err
 			}
-			dopt, err := o.detectOptions()
+			dopt, done, err := o.detectOptions()
 			if err != nil {
 				return err
 			}
+			defer done()
 			dopt.NoPools = true // status reports no pools: one command per cgminer device
 			ctx, stop := fleetCtx(cmd)
 			defer stop()
@@ -578,10 +587,11 @@ func (o *fleetOpts) runCommand(cmd *cobra.Command, e *env, name string, args []s
 	if err != nil {
 		return err
 	}
-	dopt, err := o.detectOptions()
+	dopt, done, err := o.detectOptions()
 	if err != nil {
 		return err
 	}
+	defer done()
 	ctx, stop := fleetCtx(cmd)
 	defer stop()
 	miners, errs := o.open(ctx, e, targets, dopt)
