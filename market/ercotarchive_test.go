@@ -215,6 +215,38 @@ func TestParseERCOTArchiveDSTDays(t *testing.T) {
 	checkArchivePrices(t, b.Prices, archivePoints[0], wantIntervals("2024-03-10", "2024-03-10"))
 }
 
+// TestERCOTArchiveFullYear reads a whole leap year with both DST days,
+// twelve sheets, and loads the cache file it makes as dispatch does: 35,136
+// contiguous intervals, the same prices.
+func TestERCOTArchiveFullYear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a year of intervals; skipped with -short")
+	}
+	data := archiveZip(t, 2024, xlBook{sheets: archiveSheets("2024-01-01", "2024-12-31", archivePoints[:1], false, false)})
+	a, err := ParseERCOTArchive(bytes.NewReader(data), int64(len(data)), "RTMLZHBSPP_2024.zip", ERCOTArchiveOptions{SettlementPoint: "HB_WEST"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := wantIntervals("2024-01-01", "2024-12-31")
+	if len(starts) != 366*96 || len(a.Sheets) != 12 || len(a.Incomplete) != 0 {
+		t.Fatalf("%d intervals in %d sheets, %d incomplete days; want 35136 in 12, none", len(starts), len(a.Sheets), len(a.Incomplete))
+	}
+	checkArchivePrices(t, a.Prices, archivePoints[0], starts)
+	var csv bytes.Buffer
+	if err := WriteERCOTCache(&csv, a.Prices); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadPrices(&csv, "ercot-rt-HB_WEST.csv", PriceOptions{})
+	if err != nil || len(s.PricesUSDPerMWh) != len(starts) || !s.Start.Equal(starts[0]) {
+		t.Fatalf("LoadPrices = %d prices from %v, %v; want %d from %v", len(s.PricesUSDPerMWh), s.Start, err, len(starts), starts[0])
+	}
+	for i, st := range starts {
+		if s.PricesUSDPerMWh[i] != archivePrice(archivePoints[0], st) {
+			t.Fatalf("LoadPrices interval %d (%v) = %v, want %v", i, st, s.PricesUSDPerMWh[i], archivePrice(archivePoints[0], st))
+		}
+	}
+}
+
 // mutateRow returns an archive of 2024-11-03 (HB_WEST only) with row r
 // (1-based, as in the sheet) changed by f.
 func mutateRow(t *testing.T, r int, f func(row []any) []any) []byte {
@@ -480,6 +512,12 @@ func TestSyncERCOTArchiveFailures(t *testing.T) {
 	full := testArchive2024(t)
 	fm.add("901", 2024, "2025-01-02T06:00:12-06:00", full[:len(full)-100]) // served whole, but cut
 	fm.add("902", 2022, "2023-01-02T06:00:12-06:00", full)
+	var bomb bytes.Buffer
+	zw := zip.NewWriter(&bomb)
+	rawZipEntry(t, zw, "rpt.00013061.0000000000000000.RTMLZHBSPP_2020.xlsx", bytes.Repeat([]byte{0}, 1<<16), 1<<40)
+	zw.Close()
+	fm.add("903", 2020, "2021-01-02T06:00:12-06:00", bomb.Bytes())
+	fm.add("904", 2019, "2020-01-02T06:00:12-06:00", mutateRow(t, 7, func(r []any) []any { r[6] = "12,5"; return r }))
 	c, _ := testClient(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ercot-rt-HB_WEST.csv")
@@ -492,7 +530,9 @@ func TestSyncERCOTArchiveFailures(t *testing.T) {
 		is   error
 	}{
 		{"truncated archive", ERCOTArchiveRequest{Year: 2024, SettlementPoint: "HB_WEST"}, "doclookupId=901: not a readable zip archive, truncated or corrupt", nil},
-		{"year not listed", ERCOTArchiveRequest{Year: 2021, SettlementPoint: "HB_WEST"}, "no NP6-785-ER archive for 2021 in " + srv.URL + "/misapp/servlets/IceDocListJsonWS?reportTypeId=13061 (years listed: 2022 to 2024)", ErrNoData},
+		{"year not listed", ERCOTArchiveRequest{Year: 2021, SettlementPoint: "HB_WEST"}, "no NP6-785-ER archive for 2021 in " + srv.URL + "/misapp/servlets/IceDocListJsonWS?reportTypeId=13061 (years listed: 2019 to 2024)", ErrNoData},
+		{"zip bomb", ERCOTArchiveRequest{Year: 2020, SettlementPoint: "HB_WEST"}, "doclookupId=903/rpt.00013061.0000000000000000.RTMLZHBSPP_2020.xlsx: input too large: declares 1099511627776 bytes uncompressed", ErrTooLarge},
+		{"malformed price", ERCOTArchiveRequest{Year: 2019, SettlementPoint: "HB_WEST"}, `doclookupId=904/rpt.00013061.0000000000000000.RTMLZHBSPP_2024.xlsx!Nov:7:7: Settlement Point Price (G7): not a number: "12,5"`, nil},
 		{"year out of range", ERCOTArchiveRequest{Year: 2009, SettlementPoint: "HB_WEST"}, "year 2009: want 2010 to 2025", ErrBadRequest},
 		{"future year", ERCOTArchiveRequest{Year: 2026, SettlementPoint: "HB_WEST"}, "year 2026: want 2010 to 2025", ErrBadRequest},
 		{"bad point", ERCOTArchiveRequest{Year: 2024, SettlementPoint: "HB WEST"}, `settlement point "HB WEST"`, ErrBadRequest},
@@ -804,7 +844,6 @@ func BenchmarkParseERCOTArchive(b *testing.B) {
 		points = append(points, archivePoint{fmt.Sprintf("HB_P%02d", i), "HU", float64(i)})
 	}
 	data := archiveZip(b, 2024, xlBook{sheets: archiveSheets("2024-01-01", "2024-01-31", points, true, false)})
-	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		a, err := ParseERCOTArchive(bytes.NewReader(data), int64(len(data)), "a.zip", ERCOTArchiveOptions{SettlementPoint: "HB_P07"})

@@ -663,3 +663,60 @@ func makeCell(ctype string, text []byte, hasValue bool, shared []string) (xlsxCe
 	}
 	return xlsxCell{Type: typ, Value: string(span)}, nil
 }
+
+// BenchmarkScanSheet reads one month sheet the size of a real one
+// (January 2024, 20 points: 59,520 rows) with the scanner and with
+// encoding/xml (scanSheetXML); MB/s are of the sheet's XML.
+func BenchmarkScanSheet(b *testing.B) {
+	var points []archivePoint
+	for i := range 20 {
+		points = append(points, archivePoint{fmt.Sprintf("HB_P%02d", i), "HU", float64(i)})
+	}
+	data := xlBook{sheets: archiveSheets("2024-01-01", "2024-01-31", points, true, false)}.build(b)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sheet, shared []byte
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		content, _ := io.ReadAll(rc)
+		rc.Close()
+		switch f.Name {
+		case "xl/worksheets/sheet1.xml":
+			sheet = content
+		case "xl/sharedStrings.xml":
+			shared = content
+		}
+	}
+	bk := &xlsxBook{name: "b", lim: defaultXLSXLimits, parts: map[string]*zip.File{}}
+	for _, f := range zr.File {
+		bk.parts[strings.ToLower(f.Name)] = f
+	}
+	if err := bk.readSharedStrings("xl/sharedStrings.xml"); err != nil || len(shared) == 0 {
+		b.Fatal(err)
+	}
+	count := func(n *int) func(int, []xlsxCell) error {
+		return func(_ int, cells []xlsxCell) error { *n += len(cells); return nil }
+	}
+	b.Run("scanner", func(b *testing.B) {
+		b.SetBytes(int64(len(sheet)))
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			if err := scanSheet(sheet, "S", bk.shared, defaultXLSXLimits, count(&n)); err != nil || n != 59521*7 {
+				b.Fatalf("%d cells, %v", n, err)
+			}
+		}
+	})
+	b.Run("encoding-xml", func(b *testing.B) {
+		b.SetBytes(int64(len(sheet)))
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			if err := scanSheetXML(bytes.NewReader(sheet), "S", bk.shared, defaultXLSXLimits, count(&n)); err != nil || n != 59521*7 {
+				b.Fatalf("%d cells, %v", n, err)
+			}
+		}
+	})
+}
