@@ -13,8 +13,12 @@ import (
 // (105,120) with 20 ramp-limited groups sized to the site's headroom, ERCOT-
 // like prices (a daily shape, a random walk, spikes, negative hours), 4CP
 // and no demand response, so the cap never couples the groups.
-func benchProblem() *Problem {
-	const n, groups = 105_120, 20
+func benchProblem() *Problem { return benchProblemN(105_120) }
+
+// benchProblemN is benchProblem cut to its first n intervals (the 4CP peaks
+// that fall beyond are dropped).
+func benchProblemN(n int) *Problem {
+	const groups = 20
 	rng := rand.New(rand.NewPCG(2024, 1))
 	p := &Problem{IntervalMinutes: 5, SiteCapMW: 300, AIFirmMW: 60}
 	p.PricesUSDPerMWh = make([]float64, n)
@@ -40,11 +44,22 @@ func benchProblem() *Problem {
 			RampMWPerInterval:  maxMW * (0.1 + 0.02*float64(g)),
 		})
 	}
-	p.FourCP = &FourCP{PeakIntervals: []int{56_000, 64_900, 73_800, 82_700}, ChargeUSDPerKW: 55}
+	var peaks []int
+	for _, t := range []int{56_000, 64_900, 73_800, 82_700} {
+		if t < n {
+			peaks = append(peaks, t)
+		}
+	}
+	if len(peaks) > 0 {
+		p.FourCP = &FourCP{PeakIntervals: peaks, ChargeUSDPerKW: 55}
+	}
 	return p
 }
 
-var writeBenchLP = flag.String("write-bench-lp", "", "write the benchmark instance as CPLEX LP to this file (for bench/dispatch-vs-glpsol.sh)")
+var (
+	writeBenchLP   = flag.String("write-bench-lp", "", "write the benchmark instance as CPLEX LP to this file (for bench/dispatch-vs-glpsol.sh)")
+	benchIntervals = flag.Int("bench-intervals", 105_120, "intervals of the instance -write-bench-lp writes and BenchmarkSolveBenchIntervals solves")
+)
 
 func TestWriteBenchLP(t *testing.T) {
 	if *writeBenchLP == "" {
@@ -54,7 +69,7 @@ func TestWriteBenchLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := benchProblem()
+	p := benchProblemN(*benchIntervals)
 	if err := p.WriteLP(f); err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +80,23 @@ func TestWriteBenchLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("hashpivot objective_usd %.6f lp_objective %.6f method %s\n", sol.Summary.ObjectiveUSD, sol.Summary.ObjectiveUSD+LPConstantUSD(p), sol.Method)
+	fmt.Printf("hashpivot intervals %d groups %d lp_objective %.6f method %s gap %g\n", p.Intervals(), len(p.Groups), sol.Summary.ObjectiveUSD+LPConstantUSD(p), sol.Method, sol.GapUSD)
 }
 
 func BenchmarkSolveYear5MinRamps(b *testing.B) {
 	p := benchProblem()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Solve(p, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSolveBenchIntervals solves the benchmark instance cut to
+// -bench-intervals (for bench/dispatch-vs-glpsol.sh).
+func BenchmarkSolveBenchIntervals(b *testing.B) {
+	p := benchProblemN(*benchIntervals)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Solve(p, Options{}); err != nil {

@@ -537,7 +537,11 @@ func fourCPConst(p *Problem) float64 {
 func (s *solver) groupDP(g int, d, c, x []float64) float64 {
 	gr := &s.p.Groups[g]
 	s.coef(g, d, c)
-	return s.dp.solve(c, gr.MaxMW, s.head, gr.RampMWPerInterval, x)
+	capMW := s.head
+	if gr.MaxMW <= s.minHead {
+		capMW = nil // the headroom never bounds this group
+	}
+	return s.dp.solve(c, gr.MaxMW, capMW, gr.RampMWPerInterval, x)
 }
 
 // coefOn writes group g's values for the intervals a, a+1, … into c, with

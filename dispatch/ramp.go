@@ -149,7 +149,13 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 				R.top++
 			}
 			// The domain is now [lo − r, hi + r]; cut it to this step's bounds.
-			blo, bhi := bounds(t)
+			blo, bhi := 0.0, maxMW
+			if capMW != nil {
+				bhi = max(0, min(maxMW, capMW[t]))
+			}
+			if t == n-1 {
+				blo, bhi = max(blo, e.loN), min(bhi, e.hiN)
+			}
 			nlo, nhi := max(blo, lo-r), min(bhi, hi+r)
 			if nlo > nhi+eps {
 				return 0, false

@@ -133,7 +133,7 @@ func (s *simplex) solve(tol float64, maxPivots int) (int, error) {
 			}
 		}
 		if q < 0 {
-			if s.since == 0 {
+			if s.since < 20 {
 				return piv, nil
 			}
 			// Confirm optimality with a fresh inverse.

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -90,14 +91,15 @@ type Solution struct {
 
 // solver holds what every method shares.
 type solver struct {
-	p     *Problem
-	opt   Options
-	n, ng int
-	h     float64
-	d     []float64 // per-MW value common to all groups: −h·price − 4CP adder
-	head  []float64 // headroom for mining: cap − AI, less in DR events
-	total float64   // Σ max_mw
-	dp    rampDP
+	p       *Problem
+	opt     Options
+	n, ng   int
+	h       float64
+	d       []float64 // per-MW value common to all groups: −h·price − 4CP adder
+	head    []float64 // headroom for mining: cap − AI, less in DR events
+	minHead float64   // the least headroom
+	total   float64   // Σ max_mw
+	dp      rampDP
 }
 
 // Solve finds the dispatch of p that maximises the objective (see the
@@ -160,6 +162,10 @@ func newSolver(p *Problem, opt Options) *solver {
 		}
 	}
 	s.head = headroom(p)
+	s.minHead = math.Inf(1)
+	for _, h := range s.head {
+		s.minHead = min(s.minHead, h)
+	}
 	return s
 }
 

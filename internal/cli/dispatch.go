@@ -236,6 +236,8 @@ func problemFromSite(path string, f *dispatchFlags) (*dispatch.Problem, []string
 		m := s.Market
 		hp = bitcoin.HashpriceUSDPerTHDay(m.Difficulty, bitcoin.SubsidyBTC(m.BlockHeight), m.FeesBTCPerBlock, m.BTCPriceUSD)
 		notes = append(notes, fmt.Sprintf("hashprice %.2f USD/PH/day from the site's market (BTC %.0f USD, difficulty %.4g); set --hashprice for the window's own", hp*1000, m.BTCPriceUSD, m.Difficulty))
+	} else {
+		notes = append(notes, fmt.Sprintf("hashprice %.2f USD/PH/day (--hashprice)", f.hashprice))
 	}
 	model, err := plan.Compile(s, st)
 	if err != nil {
