@@ -151,6 +151,16 @@ func (c *Client) SyncERCOTPrices(ctx context.Context, dir string, req ERCOTReque
 			}
 		}
 	}
+	// A load zone comes back twice per interval (types LZ and LZEW, with
+	// different prices): refuse rather than keep whichever came last.
+	seen := make(map[time.Time]float64, len(fetched))
+	for _, row := range fetched {
+		if p, dup := seen[row.Start]; dup && p != row.PriceUSDPerMWh {
+			return SyncResult{}, fmt.Errorf("market: ercot-prices: %s has two prices (%v and %v) for the interval starting %s — the API returned several settlement point types (LZ and LZEW for a load zone); use `data fetch ercot-archive --settlement-point-type` to choose one",
+				sp, p, row.PriceUSDPerMWh, row.Start.Format(time.RFC3339))
+		}
+		seen[row.Start] = row.PriceUSDPerMWh
+	}
 	merged, added := mergeERCOT(cached, fetched)
 	if len(merged) == 0 {
 		return SyncResult{}, fmt.Errorf("%w: ercot-prices: %s returned no %s prices for %s from %s to %s", ErrNoData, base, mkt, sp, from.Format(time.DateOnly), to.Format(time.DateOnly))

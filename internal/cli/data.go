@@ -59,10 +59,10 @@ cache directory ($HASHPIVOT_CACHE_DIR, else $XDG_CACHE_HOME/hashpivot, else
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	fetch := &cobra.Command{
 		Use:   "fetch",
-		Short: "Fetch a data set into the cache: btc-price, difficulty, fees, ercot-prices",
+		Short: "Fetch a data set into the cache: btc-price, difficulty, fees, ercot-prices, ercot-archive",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return badInputf("data fetch %q: unknown data set; want btc-price, difficulty, fees or ercot-prices", args[0])
+				return badInputf("data fetch %q: unknown data set; want btc-price, difficulty, fees, ercot-prices or ercot-archive", args[0])
 			}
 			return cmd.Help()
 		},
