@@ -6,6 +6,7 @@
 #
 #   bench/fleet-sleep.sh                      # 10,000 Avalons
 #   FIRMWARE=whatsminer bench/fleet-sleep.sh  # token exchange + AES per device
+#   FIRMWARE=antminer bench/fleet-sleep.sh    # stock Antminer web UI: digest, get + set_miner_conf
 set -euo pipefail
 MINERS="${MINERS:-10000}"
 FIRMWARE="${FIRMWARE:-avalon}"
@@ -19,9 +20,13 @@ start_sim --miners "$MINERS" --firmware "$FIRMWARE" --sleep-delay 1s \
 	--listen 127.0.0.1 --base-port 10000 --ports-per-address 22000
 n=$(targets "$FIRMWARE")
 echo "bench: $n targets, firmware $FIRMWARE, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+EXTRA=()
+if [[ "$FIRMWARE" == antminer ]]; then
+	EXTRA=(--antminer-web-port rpc) # the simulator serves the web UI on the RPC port
+fi
 s0=$(sim_cpu_ticks)
 /usr/bin/time -f "sleep: %e s wall, %U s user, %S s system, %M KiB peak RSS" \
-	"$HP" fleet sleep --json --concurrency "$CONCURRENCY" "@$WORK/targets.txt" >"$WORK/sleep.json"
+	"$HP" fleet sleep --json --concurrency "$CONCURRENCY" "${EXTRA[@]}" "@$WORK/targets.txt" >"$WORK/sleep.json"
 echo "sleep: simulator CPU $(awk -v d=$(( $(sim_cpu_ticks) - s0 )) -v hz=$(getconf CLK_TCK) 'BEGIN {printf "%.2f", d / hz}') s"
 sleep 2 # the simulated devices' 1 s sleep delay
 curl -sf "http://$STATUS_ADDR/truth" >"$WORK/truth.json"

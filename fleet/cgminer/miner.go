@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/antweb"
 	"github.com/hashpivot/hashpivot/fleet/minerjson"
 )
 
@@ -45,6 +47,14 @@ type Options struct {
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Transport, when set, carries the Miner's exchanges (see Transport).
 	Transport *Transport
+	// WebAddr is the address of a stock Antminer's web API (host:80 on a
+	// miner), through which it sleeps, wakes, changes work mode and
+	// reboots; without it those commands are unsupported (Reboot falls
+	// back to the RPC restart). WebCredentials is its login and
+	// WebTransport, when set, carries its requests.
+	WebAddr        string
+	WebCredentials fleet.Credentials
+	WebTransport   http.RoundTripper
 	// NoPools makes Status skip the pools command, for fleet-wide polls
 	// that report no pools: one command per device (stats; summary+devs
 	// for a generic cgminer), and for an Antminer a reply read in one
@@ -58,6 +68,7 @@ type Miner struct {
 	kind    Kind
 	now     func() time.Time
 	noPools bool
+	web     *antweb.Client // stock Antminer's web API, when known
 }
 
 var _ fleet.Miner = (*Miner)(nil)
@@ -68,7 +79,12 @@ func New(addr string, kind Kind, o Options) *Miner {
 	if now == nil {
 		now = time.Now
 	}
+	var web *antweb.Client
+	if kind == Antminer && o.WebAddr != "" {
+		web = antweb.New(o.WebAddr, antweb.Config{Credentials: o.WebCredentials, Timeout: o.Timeout, Transport: o.WebTransport})
+	}
 	return &Miner{
+		web:     web,
 		client:  Client{Addr: addr, Timeout: o.Timeout, MaxReply: o.MaxReply, Dialer: o.Dialer, Transport: o.Transport},
 		kind:    kind,
 		now:     now,
@@ -159,21 +175,30 @@ func (m *Miner) antminerStats(ctx context.Context, st fleet.Status) (fleet.Statu
 }
 
 // Sleep stops hashing. Avalon: ascset|0,softoff,1:<unix time> (the device
-// schedules it for that second). Stock Antminer and generic cgminer have no
-// RPC for it: fleet.ErrUnsupported.
+// schedules it for that second). Stock Antminer: work mode sleep through
+// the web API (Options.WebAddr). Generic cgminer, and an Antminer without
+// its web address, have no command for it: fleet.ErrUnsupported.
 func (m *Miner) Sleep(ctx context.Context) error {
-	if m.kind != Avalon {
-		return m.unsupported("sleep")
+	switch {
+	case m.kind == Avalon:
+		return m.softSwitch(ctx, "softoff")
+	case m.web != nil:
+		return m.web.SetMode(ctx, antweb.ModeSleep)
 	}
-	return m.softSwitch(ctx, "softoff")
+	return m.unsupported("sleep")
 }
 
-// Wake resumes hashing. Avalon: ascset|0,softon,1:<unix time>.
+// Wake resumes hashing. Avalon: ascset|0,softon,1:<unix time>. Stock
+// Antminer: work mode normal (a miner put in low-power mode before it
+// slept wakes in normal mode).
 func (m *Miner) Wake(ctx context.Context) error {
-	if m.kind != Avalon {
-		return m.unsupported("wake")
+	switch {
+	case m.kind == Avalon:
+		return m.softSwitch(ctx, "softon")
+	case m.web != nil:
+		return m.web.SetMode(ctx, antweb.ModeNormal)
 	}
-	return m.softSwitch(ctx, "softon")
+	return m.unsupported("wake")
 }
 
 func (m *Miner) softSwitch(ctx context.Context, op string) error {
@@ -200,16 +225,26 @@ func ascsetResult(addr, cmd string, v minerjson.Value) error {
 	return nil
 }
 
+// ErrTargetTooLow is a power target below every work mode of the device:
+// a controller sleeps the miner instead of overshooting its cap.
+var ErrTargetTooLow = errors.New("cgminer: power target below the device's lowest work mode (sleep it instead)")
+
 // SetPowerTarget sets the power the device should draw. Avalon: the work
 // level whose nominal power is the highest not above watts
 // (ascset|0,worklevel,set,N, falling back to workmode on firmwares that
-// call it that). Stock Antminer and generic cgminer: fleet.ErrUnsupported.
+// call it that). Stock Antminer (through the web API): the work mode whose
+// nominal power is the highest not above watts, normal or low power
+// (AntminerModeWatts), or ErrTargetTooLow below them. Generic cgminer:
+// fleet.ErrUnsupported.
 func (m *Miner) SetPowerTarget(ctx context.Context, watts float64) error {
-	if m.kind != Avalon {
-		return m.unsupported("power-target")
-	}
 	if math.IsNaN(watts) || watts <= 0 {
 		return fmt.Errorf("cgminer: power target must be > 0 W (got %v)", watts)
+	}
+	if m.kind == Antminer && m.web != nil {
+		return m.antminerPowerTarget(ctx, watts)
+	}
+	if m.kind != Avalon {
+		return m.unsupported("power-target")
 	}
 	st, err := m.Status(ctx)
 	if err != nil {
@@ -236,6 +271,28 @@ func (m *Miner) SetPowerTarget(ctx context.Context, watts float64) error {
 	return nil
 }
 
+// antminerPowerTarget maps watts to a stock Antminer work mode.
+func (m *Miner) antminerPowerTarget(ctx context.Context, watts float64) error {
+	st, err := m.Status(ctx)
+	if err != nil {
+		return err
+	}
+	model, ok := LookupModel(st.Model)
+	if !ok {
+		return m.client.fail("power-target", fmt.Errorf("cgminer: no nameplate known for model %q: %w", st.Model, fleet.ErrUnsupported))
+	}
+	normalW, lowW := AntminerModeWatts(model)
+	mode := antweb.ModeNormal
+	switch {
+	case watts >= normalW:
+	case watts >= lowW:
+		mode = antweb.ModeLow
+	default:
+		return m.client.fail("power-target", fmt.Errorf("%w: %.0f W is below %s's low-power mode (%.0f W)", ErrTargetTooLow, watts, model.Name, lowW))
+	}
+	return m.web.SetMode(ctx, mode)
+}
+
 // LevelFor picks the Avalon work level for a power target: the highest
 // level whose nominal power is at most watts, level 0 below them all.
 func LevelFor(m Model, watts float64) int {
@@ -249,9 +306,13 @@ func LevelFor(m Model, watts float64) int {
 }
 
 // Reboot restarts the device. Avalon: ascset|0,reboot,0 (the controller
-// reboots). Antminer and generic cgminer: the restart command, which
-// restarts the mining software (their RPC cannot reboot the OS).
+// reboots). Stock Antminer with its web address: reboot.cgi (the
+// controller reboots). Otherwise the restart command, which restarts the
+// mining software (the RPC cannot reboot the OS).
 func (m *Miner) Reboot(ctx context.Context) error {
+	if m.web != nil {
+		return m.web.Reboot(ctx)
+	}
 	if m.kind == Avalon {
 		v, err := m.client.Plain(ctx, "ascset", "0,reboot,0")
 		if err != nil {
@@ -264,6 +325,9 @@ func (m *Miner) Reboot(ctx context.Context) error {
 }
 
 func (m *Miner) unsupported(cmd string) error {
-	return &fleet.Error{Address: m.client.Addr, Command: cmd,
-		Err: fmt.Errorf("%w (%s firmware has no RPC for it)", fleet.ErrUnsupported, m.Firmware())}
+	why := fmt.Sprintf("%s firmware has no RPC for it", m.Firmware())
+	if m.kind == Antminer {
+		why += "; its web API does: give the web address"
+	}
+	return &fleet.Error{Address: m.client.Addr, Command: cmd, Err: fmt.Errorf("%w (%s)", fleet.ErrUnsupported, why)}
 }

@@ -43,6 +43,19 @@ var Models = []Model{
 	{Name: "WhatsMiner M60S", HashrateTH: 186, PowerW: 3441, Boards: 3, Fans: 2},
 }
 
+// AntminerLowPowerShare is the power of stock Antminer firmware's low-power
+// work mode as a share of nameplate. Bitmain publishes no figure for most
+// models; 75 % is an assumption to replace by a measurement of the site's
+// own machines (a power target maps to that mode only when it allows this
+// much).
+const AntminerLowPowerShare = 0.75
+
+// AntminerModeWatts returns the nominal power of a stock Antminer's normal
+// and low-power work modes.
+func AntminerModeWatts(m Model) (normalW, lowW float64) {
+	return m.PowerW, m.PowerW * AntminerLowPowerShare
+}
+
 // LookupModel finds a model by name, ignoring case, spaces and a trailing
 // variant suffix after the known name ("Antminer S19 Pro (88T)").
 func LookupModel(name string) (Model, bool) {

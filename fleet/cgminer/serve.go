@@ -1,6 +1,7 @@
 package cgminer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -93,6 +94,15 @@ func isTemporary(err error) bool {
 // listen backlog. When ctx ends it closes ln and the connection being
 // handled, and returns nil once handle has returned.
 func ServeConnsSerial(ctx context.Context, ln net.Listener, handle func(net.Conn)) error {
+	return serveSerial(ctx, ln, func(c net.Conn) bool {
+		handle(c)
+		return false
+	})
+}
+
+// serveSerial is ServeConnsSerial whose handle may keep a connection
+// (true: someone else closes it).
+func serveSerial(ctx context.Context, ln net.Listener, handle func(net.Conn) (kept bool)) error {
 	var (
 		mu      sync.Mutex
 		cur     net.Conn
@@ -136,10 +146,80 @@ func ServeConnsSerial(ctx context.Context, ln net.Listener, handle func(net.Conn
 		}
 		cur = c
 		mu.Unlock()
-		handle(c)
+		kept := handle(c)
 		mu.Lock()
 		cur = nil
 		mu.Unlock()
-		c.Close()
+		if !kept {
+			c.Close()
+		}
 	}
+}
+
+// connListener is a net.Listener fed connections by push: the HTTP side
+// of a port that speaks two protocols.
+type connListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newConnListener(addr net.Addr) *connListener {
+	return &connListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// Accept returns the next pushed connection.
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close stops Accept and push.
+func (l *connListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr is the address of the shared port.
+func (l *connListener) Addr() net.Addr { return l.addr }
+
+// push hands c to Accept; false once the listener is closed.
+func (l *connListener) push(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// prefixConn replays the bytes read to tell the protocol before the rest.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+// Read returns the replayed bytes first.
+func (c *prefixConn) Read(b []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(b, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(b)
+}
+
+// isHTTPRequest reports whether b starts with an HTTP request line.
+func isHTTPRequest(b []byte) bool {
+	for _, m := range [...]string{"GET /", "POST /", "HEAD /", "PUT /", "DELETE /", "OPTIONS ", "PATCH /"} {
+		if bytes.HasPrefix(b, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }

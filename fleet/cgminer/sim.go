@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,42 @@ const SimReadTimeout = 5 * time.Second
 
 var simBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
+// ServeSimWeb is ServeSim for a device that also answers HTTP on the same
+// port: a simulator's stand-in for the web UI a real Antminer serves on
+// port 80 (the fleet commands reach it with --antminer-web-port rpc). A
+// connection whose first bytes are an HTTP request line is served by web
+// (with keep-alive, beside the RPC connections); any other is a cgminer
+// request. It returns when ctx ends.
+func ServeSimWeb(ctx context.Context, ln net.Listener, dev fleet.DeviceState, kind Kind, web http.Handler) error {
+	s := newSimServer(dev, kind)
+	s.warm(statsRequest)
+	hl := newConnListener(ln.Addr())
+	srv := &http.Server{Handler: web, ReadHeaderTimeout: SimReadTimeout, IdleTimeout: 30 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(hl)
+	}()
+	defer func() {
+		srv.Close()
+		<-done
+	}()
+	return serveSerial(ctx, ln, func(c net.Conn) bool {
+		_ = c.SetDeadline(time.Now().Add(SimReadTimeout))
+		var in [4096]byte
+		n, _ := c.Read(in[:])
+		if n == 0 {
+			return false
+		}
+		if isHTTPRequest(in[:n]) {
+			_ = c.SetDeadline(time.Time{}) // the HTTP server sets its own
+			return hl.push(&prefixConn{Conn: c, prefix: append([]byte(nil), in[:n]...)})
+		}
+		s.answer(c, in[:n])
+		return false
+	})
+}
+
 func (s *simServer) handle(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(SimReadTimeout))
 	var in [4096]byte
@@ -82,8 +119,13 @@ func (s *simServer) handle(c net.Conn) {
 	if n == 0 {
 		return
 	}
+	s.answer(c, in[:n])
+}
+
+// answer writes the reply to one request.
+func (s *simServer) answer(c net.Conn, req []byte) {
 	bp := simBufPool.Get().(*[]byte)
-	out := s.appendReply((*bp)[:0], in[:n])
+	out := s.appendReply((*bp)[:0], req)
 	_, _ = c.Write(out)
 	*bp = out[:0]
 	simBufPool.Put(bp)

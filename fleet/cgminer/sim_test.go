@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/antweb"
 )
 
 func simStatus(model string) fleet.Status {
@@ -215,5 +216,65 @@ func TestSimCachesRepliesWhileTheStateHolds(t *testing.T) {
 				t.Errorf("requests with parameters were served from the cache")
 			}
 		})
+	}
+}
+
+// serveSimWeb serves dev as a stock Antminer answering RPC and its web UI
+// on one loopback port.
+func serveSimWeb(t *testing.T, dev fleet.DeviceState, cfg antweb.SimConfig) string {
+	t.Helper()
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := ServeSimWeb(ctx, ln, dev, Antminer, antweb.NewSimHandler(dev, cfg)); err != nil {
+			t.Errorf("ServeSimWeb: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
+// TestAntminerControlThroughTheWebAPI: with its web address, a stock
+// Antminer sleeps, wakes, takes the work mode a power target maps to
+// (refusing a target below low power) and reboots through the web UI,
+// while the RPC keeps answering on the same simulated port.
+func TestAntminerControlThroughTheWebAPI(t *testing.T) {
+	dev := &fakeDevice{st: simStatus("Antminer S19 Pro")}
+	normalW, lowW := AntminerModeWatts(Models[1])
+	addr := serveSimWeb(t, dev, antweb.SimConfig{ModeKey: antweb.KeyMinerMode, NormalW: normalW, LowW: lowW})
+	for _, tr := range transports(t) {
+		m := New(addr, Antminer, Options{WebAddr: addr, WebCredentials: antweb.FactoryCredentials, Transport: tr.t, NoPools: true})
+		ctx := context.Background()
+		if err := m.Sleep(ctx); err != nil || dev.Snapshot().Mode != fleet.ModeSleeping {
+			t.Fatalf("%s: Sleep() = %v, device %q", tr.name, err, dev.Snapshot().Mode)
+		}
+		if err := m.Wake(ctx); err != nil || dev.Snapshot().Mode != fleet.ModeMining || dev.Snapshot().PowerLimitW != normalW {
+			t.Fatalf("%s: Wake() = %v, device %q limit %v", tr.name, err, dev.Snapshot().Mode, dev.Snapshot().PowerLimitW)
+		}
+		for _, tc := range []struct {
+			watts, wantLimit float64
+			wantErr          error
+		}{{3000, lowW, nil}, {4000, normalW, nil}, {lowW, lowW, nil}, {1000, normalW, ErrTargetTooLow}} {
+			err := m.SetPowerTarget(ctx, tc.watts)
+			if !errors.Is(err, tc.wantErr) || err == nil && dev.Snapshot().PowerLimitW != tc.wantLimit {
+				t.Errorf("%s: SetPowerTarget(%v) = %v, limit %v; want %v, %v", tr.name, tc.watts, err, dev.Snapshot().PowerLimitW, tc.wantErr, tc.wantLimit)
+			}
+			if tc.wantErr == nil {
+				continue
+			}
+			// Back to normal for the next case.
+			if err := m.SetPowerTarget(ctx, normalW); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := dev.reboots
+		if err := m.Reboot(ctx); err != nil || dev.reboots != before+1 {
+			t.Errorf("%s: Reboot() = %v, reboots %d; want nil, %d", tr.name, err, dev.reboots, before+1)
+		}
+		if st, err := m.Status(ctx); err != nil || st.Model != "Antminer S19 Pro" {
+			t.Errorf("%s: Status() beside the web API = %+v, %v", tr.name, st, err)
+		}
 	}
 }

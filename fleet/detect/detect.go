@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/antweb"
 	"github.com/hashpivot/hashpivot/fleet/braiins"
 	"github.com/hashpivot/hashpivot/fleet/cgminer"
 	"github.com/hashpivot/hashpivot/fleet/luxos"
@@ -43,6 +45,9 @@ type Options struct {
 	// Transport, when set, carries the exchanges of the cgminer-family
 	// probes and drivers (cgminer.Transport).
 	Transport *cgminer.Transport
+	// AntminerWeb returns the address of a stock Antminer's web API from
+	// its RPC address; nil: port 80 of the same host (antweb.Port).
+	AntminerWeb func(rpcAddr string) string
 	// NoPools makes the cgminer-family drivers Open returns skip the pools
 	// command in Status (cgminer.Options.NoPools): for fleet-wide polls
 	// that report no pools.
@@ -201,6 +206,10 @@ func probeHTTP(ctx context.Context, addr string, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("%w: %v", ErrUnknown, err)
 	}
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && antweb.IsStockChallenge(resp.Header) {
+		// Stock Antminer firmware's web UI (lighttpd, digest).
+		return Result{Firmware: fleet.FirmwareAntminer, Via: "http"}, nil
+	}
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
 		return Result{}, fmt.Errorf("%w: HTTP server without the Braiins OS API (%s)", ErrUnknown, resp.Status)
 	}
@@ -222,14 +231,34 @@ func probeV3(ctx context.Context, addr string, o Options) (Result, error) {
 
 // DriverAddress is the address the firmware's driver talks to: the probed
 // one, except for a Braiins OS found on its RPC port, whose REST API is on
-// port 80 of the same host.
+// port 80 of the same host, and a stock Antminer found by its web UI,
+// whose driver reads the RPC on port 4028 of the same host.
 func (r Result) DriverAddress() string {
-	if r.Firmware == fleet.FirmwareBraiins && r.Via == "rpc" {
-		if host, _, err := net.SplitHostPort(r.Address); err == nil {
-			return net.JoinHostPort(host, "80")
-		}
+	port := ""
+	switch {
+	case r.Firmware == fleet.FirmwareBraiins && r.Via == "rpc":
+		port = "80"
+	case r.Firmware == fleet.FirmwareAntminer && r.Via == "http":
+		port = strconv.Itoa(cgminer.Port)
+	default:
+		return r.Address
+	}
+	if host, _, err := net.SplitHostPort(r.Address); err == nil {
+		return net.JoinHostPort(host, port)
 	}
 	return r.Address
+}
+
+// antminerWeb is the web API address of a stock Antminer whose RPC is at
+// rpcAddr.
+func (o Options) antminerWeb(rpcAddr string) string {
+	if o.AntminerWeb != nil {
+		return o.AntminerWeb(rpcAddr)
+	}
+	if host, _, err := net.SplitHostPort(rpcAddr); err == nil {
+		return net.JoinHostPort(host, strconv.Itoa(antweb.Port))
+	}
+	return rpcAddr
 }
 
 // Open returns the driver for a detected device.
@@ -237,7 +266,14 @@ func Open(r Result, o Options) (fleet.Miner, error) {
 	cr := o.creds(r.Firmware)
 	switch r.Firmware {
 	case fleet.FirmwareAntminer:
-		return cgminer.New(r.Address, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport}), nil
+		rpc, web := r.DriverAddress(), ""
+		if r.Via == "http" {
+			web = r.Address
+		} else {
+			web = o.antminerWeb(rpc)
+		}
+		return cgminer.New(rpc, cgminer.Antminer, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport,
+			WebAddr: web, WebCredentials: cr}), nil
 	case fleet.FirmwareAvalon:
 		return cgminer.New(r.Address, cgminer.Avalon, cgminer.Options{Timeout: o.Timeout, Dialer: o.Dialer, NoPools: o.NoPools, Transport: o.Transport}), nil
 	case fleet.FirmwareCGMiner:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/antweb"
 	"github.com/hashpivot/hashpivot/fleet/braiins"
 	"github.com/hashpivot/hashpivot/fleet/cgminer"
 	"github.com/hashpivot/hashpivot/fleet/luxos"
@@ -206,4 +207,35 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("Classify(%q) = %q, %v", in, fw, ok)
 		}
 	})
+}
+
+// TestStockAntminerWebUI: a port that answers HTTP with stock Antminer's
+// digest challenge is an Antminer (not a Braiins OS, which also answers
+// its login endpoint); its driver reads the RPC on 4028 of the host and
+// controls the miner through the probed web address.
+func TestStockAntminerWebUI(t *testing.T) {
+	dev := newDevice("Antminer S19 Pro")
+	web := serve(t, serveHTTP(antweb.NewSimHandler(dev, antweb.SimConfig{ModeKey: antweb.KeyMinerMode, NormalW: 3250, LowW: 2437.5})))
+	r, err := probeHTTP(context.Background(), web, Options{})
+	if err != nil || r.Firmware != fleet.FirmwareAntminer || r.Via != "http" {
+		t.Fatalf("probeHTTP(stock web UI) = %+v, %v; want antminer via http", r, err)
+	}
+	r.Address = web
+	host, _, _ := net.SplitHostPort(web)
+	if got := r.DriverAddress(); got != net.JoinHostPort(host, "4028") {
+		t.Errorf("DriverAddress() = %s, want the RPC port 4028 of %s", got, host)
+	}
+	m, err := Open(r, Options{Credentials: func(string) fleet.Credentials { return antweb.FactoryCredentials }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Sleep(context.Background()); err != nil || dev.Snapshot().Mode != fleet.ModeSleeping {
+		t.Errorf("Sleep() through the probed web UI = %v, device %q", err, dev.Snapshot().Mode)
+	}
+	// A target file naming the firmware: the web API is where AntminerWeb says.
+	m, _ = Open(Result{Address: "127.0.0.1:1", Firmware: fleet.FirmwareAntminer, Via: "given"},
+		Options{AntminerWeb: func(string) string { return web }, Credentials: func(string) fleet.Credentials { return antweb.FactoryCredentials }})
+	if err := m.Wake(context.Background()); err != nil || dev.Snapshot().Mode != fleet.ModeMining {
+		t.Errorf("Wake() through AntminerWeb = %v, device %q", err, dev.Snapshot().Mode)
+	}
 }

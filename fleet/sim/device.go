@@ -51,8 +51,10 @@ type Device struct {
 	index    int
 	now      func() time.Time
 	delays   Delays
-	// targetable: the firmware lets the operator set a power target
-	// (stock Antminer does not: it draws its nameplate efficiency).
+	// targetable: the firmware lets the operator set a power target. Stock
+	// Antminer firmware does not: it has work modes (normal, low power)
+	// whose power the driver estimates from the hashrate at nameplate
+	// efficiency (see steadyW).
 	targetable bool
 	thFactor   float64 // this unit's hashrate relative to nameplate
 
@@ -101,10 +103,14 @@ func NewDevice(firmware string, model cgminer.Model, index int, seed uint64, now
 // Firmware returns the firmware the device speaks.
 func (d *Device) Firmware() string { return d.firmware }
 
-// steadyW is the power of a mining device at its target. Caller holds mu.
+// steadyW is the power of a mining device at its target. A stock
+// Antminer draws nameplate J/TH times its hashrate at nameplate, scaled by
+// its work mode's share (targetW / nameplate): in low-power mode it draws
+// less than nameplate J/TH times its (lower) hashrate, so a driver's
+// estimate errs on the high side. Caller holds mu.
 func (d *Device) steadyW() float64 {
 	if !d.targetable {
-		return d.model.EfficiencyJTH() * d.steadyTHAt(d.model.PowerW)
+		return d.model.EfficiencyJTH() * d.steadyTHAt(d.model.PowerW) * d.targetW / d.model.PowerW
 	}
 	return d.targetW
 }
@@ -117,9 +123,6 @@ func (d *Device) steadyTHAt(p float64) float64 {
 }
 
 func (d *Device) steadyTH() float64 {
-	if !d.targetable {
-		return d.steadyTHAt(d.model.PowerW)
-	}
 	return d.steadyTHAt(d.targetW)
 }
 

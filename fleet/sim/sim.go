@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/antweb"
 	"github.com/hashpivot/hashpivot/fleet/braiins"
 	"github.com/hashpivot/hashpivot/fleet/cgminer"
 	"github.com/hashpivot/hashpivot/fleet/gpu"
@@ -241,7 +242,9 @@ func (s *Sim) Truth() Truth {
 func serveDevice(ctx context.Context, ln net.Listener, d *Device) error {
 	switch d.firmware {
 	case fleet.FirmwareAntminer:
-		return cgminer.ServeSim(ctx, ln, d, cgminer.Antminer)
+		// The RPC and, on the same port, the web UI a real miner serves
+		// on port 80 (sleep, wake, work modes, reboot).
+		return cgminer.ServeSimWeb(ctx, ln, d, cgminer.Antminer, antweb.NewSimHandler(d, antminerWeb(d.model)))
 	case fleet.FirmwareAvalon:
 		return cgminer.ServeSim(ctx, ln, d, cgminer.Avalon)
 	case fleet.FirmwareCGMiner:
@@ -265,10 +268,25 @@ func serveDevice(ctx context.Context, ln net.Listener, d *Device) error {
 	return fmt.Errorf("sim: no server for firmware %q", d.firmware)
 }
 
+// antminerWeb describes a simulated stock Antminer's web UI: newer
+// firmware (S21, T21) writes its work mode as "bitmain-work-mode" strings,
+// older as "miner-mode" numbers; every model has the normal and low-power
+// modes (real firmware from before about 2020 has none).
+func antminerWeb(m cgminer.Model) antweb.SimConfig {
+	normalW, lowW := cgminer.AntminerModeWatts(m)
+	key := antweb.KeyMinerMode
+	if strings.Contains(m.Name, "S21") || strings.Contains(m.Name, "T21") {
+		key = antweb.KeyWorkMode
+	}
+	return antweb.SimConfig{ModeKey: key, NormalW: normalW, LowW: lowW}
+}
+
 // Credentials returns the login every simulated device of a firmware
 // accepts.
 func Credentials(firmware string) fleet.Credentials {
 	switch firmware {
+	case fleet.FirmwareAntminer:
+		return antweb.FactoryCredentials
 	case fleet.FirmwareWhatsminer:
 		return whatsminer.SimCredentials
 	case fleet.FirmwareWhatsminerV3:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashpivot/hashpivot/fleet"
+	"github.com/hashpivot/hashpivot/fleet/cgminer"
 	"github.com/hashpivot/hashpivot/fleet/detect"
 	"github.com/hashpivot/hashpivot/fleet/poll"
 )
@@ -205,5 +206,55 @@ func TestShardsSplitTheSite(t *testing.T) {
 	sum, all := SumTruth(parts...), whole.Truth()
 	if sum.Devices != 90 || math.Abs(sum.PowerW-all.PowerW) > 1e-6 || math.Abs(sum.HashrateTH-all.HashrateTH) > 1e-6 {
 		t.Errorf("shards sum to %+v, the whole site is %+v", sum, all)
+	}
+}
+
+// TestStockAntminersSleepThroughTheirWebUI: simulated stock Antminers
+// take sleep, power targets (work modes) and wake through the web UI they
+// serve beside the RPC, and the truth follows.
+func TestStockAntminersSleepThroughTheirWebUI(t *testing.T) {
+	fast := Delays{Sleep: time.Nanosecond, Wake: time.Nanosecond, Reboot: time.Nanosecond, TempTau: time.Minute}
+	s, base := startSim(t, Config{Miners: 40, Firmware: fleet.FirmwareAntminer, Seed: 5, Delays: fast})
+	o := opts()
+	o.AntminerWeb = func(rpc string) string { return rpc } // the simulator serves both on one port
+	miners := make([]fleet.Miner, len(s.Addresses()))
+	for i, a := range s.Addresses() {
+		m, err := detect.Open(detect.Result{Address: a, Firmware: fleet.FirmwareAntminer, Via: "given"}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		miners[i] = m
+	}
+	ctx := context.Background()
+	run := func(name string, do func(context.Context, fleet.Miner) error) {
+		t.Helper()
+		if err := errors.Join(poll.Command(ctx, miners, poll.Options{Concurrency: 16}, do)...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	run("sleep", func(ctx context.Context, m fleet.Miner) error { return m.Sleep(ctx) })
+	var truth Truth
+	getJSON(t, base+"/truth", &truth)
+	if truth.Sleeping != 40 {
+		t.Errorf("after sleep: %d of 40 asleep", truth.Sleeping)
+	}
+	run("wake", func(ctx context.Context, m fleet.Miner) error { return m.Wake(ctx) })
+	getJSON(t, base+"/truth", &truth)
+	full := truth.PowerW
+	if truth.Sleeping != 0 {
+		t.Errorf("after wake: %d of 40 asleep", truth.Sleeping)
+	}
+	// 80 % of nameplate maps to the low-power mode (75 %) of every model.
+	run("power-target", func(ctx context.Context, m fleet.Miner) error {
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		model, _ := cgminer.LookupModel(st.Model)
+		return m.SetPowerTarget(ctx, 0.8*model.PowerW)
+	})
+	getJSON(t, base+"/truth", &truth)
+	if r := truth.PowerW / full; math.Abs(r-cgminer.AntminerLowPowerShare) > 1e-3 {
+		t.Errorf("low-power mode draws %.3f of normal, want %.2f", r, cgminer.AntminerLowPowerShare)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -46,6 +47,7 @@ type fleetOpts struct {
 	credentials string
 	firmware    string
 	noDefaults  bool
+	antminerWeb string // port of stock Antminers' web API, or "rpc"
 }
 
 func newFleetCmd(e *env) *cobra.Command {
@@ -77,6 +79,7 @@ docs/fleet.md.`,
 	pf.StringVar(&o.credentials, "credentials", "", "YAML file of logins per firmware (see docs/fleet.md)")
 	pf.StringVar(&o.firmware, "firmware", "", "skip detection: every target runs this firmware ("+strings.Join(detect.Firmwares, ", ")+")")
 	pf.BoolVar(&o.noDefaults, "no-factory-logins", false, "do not fall back to the firmwares' factory logins")
+	pf.StringVar(&o.antminerWeb, "antminer-web-port", "80", `port of stock Antminers' web API on each device's host (sleep, wake, work modes, reboot); "rpc": the RPC address itself (hashpivot sim serves both on one port)`)
 	cmd.AddCommand(
 		newFleetScanCmd(e, o),
 		newFleetStatusCmd(e, o),
@@ -95,6 +98,11 @@ func (o *fleetOpts) check() error {
 	}
 	if o.concurrency < 1 || o.concurrency > 65536 {
 		errs = append(errs, fmt.Errorf("--concurrency: must be in 1..65536 (got %d)", o.concurrency))
+	}
+	if o.antminerWeb != "rpc" {
+		if p, err := strconv.Atoi(o.antminerWeb); err != nil || p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf(`--antminer-web-port: want a port in 1..65535 or "rpc" (got %q)`, o.antminerWeb))
+		}
 	}
 	if o.firmware != "" && !slices.Contains(detect.Firmwares, o.firmware) {
 		errs = append(errs, fmt.Errorf("--firmware: must be one of %s (got %q)", strings.Join(detect.Firmwares, ", "), o.firmware))
@@ -234,6 +242,18 @@ func (o *fleetOpts) detectOptions() (detect.Options, func(), error) {
 		return detect.Options{}, nil, err
 	}
 	dopt := detect.Options{Timeout: o.timeout, Credentials: o.resolver(file, os.Getenv)}
+	if o.antminerWeb == "rpc" {
+		dopt.AntminerWeb = func(rpc string) string { return rpc }
+	} else {
+		port := o.antminerWeb
+		dopt.AntminerWeb = func(rpc string) string {
+			host, _, err := net.SplitHostPort(rpc)
+			if err != nil {
+				return rpc
+			}
+			return net.JoinHostPort(host, port)
+		}
+	}
 	if tr, err := cgminer.NewTransport(0); err == nil {
 		dopt.Transport = tr
 	}
@@ -560,9 +580,11 @@ func newFleetPowerTargetCmd(e *env, o *fleetOpts) *cobra.Command {
 	var watts float64
 	cmd := &cobra.Command{
 		Use:   "power-target --watts W TARGETS...",
-		Short: "Set each device's power target in watts (Avalon: the nearest work level not above it)",
-		Long: `Set each device's power target. Exit code 1 when any device did not take it
-(stock Antminer firmware has no power target).`,
+		Short: "Set each device's power target in watts (Avalon, LuxOS, stock Antminer: the nearest level not above it)",
+		Long: `Set each device's power target. Exit code 1 when any device did not take it.
+Avalon, LuxOS and stock Antminer firmware have levels, profiles or work modes
+rather than a free target: the most powerful one not above --watts is set, and
+a target below all of them fails (sleep such a device instead).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("watts") {
 				return badInputf("--watts: required")

@@ -184,10 +184,37 @@ func TestFleetCommands(t *testing.T) {
 }
 
 func TestFleetCommandFailuresAreReported(t *testing.T) {
-	s, _ := startTestSite(t, sim.Config{Miners: 4, Firmware: fleet.FirmwareAntminer, Seed: 3})
+	s, _ := startTestSite(t, sim.Config{Miners: 4, Firmware: fleet.FirmwareCGMiner, Seed: 3})
 	code, out, errs := runFleet(t, append([]string{"fleet", "sleep"}, targetRange(s)...)...)
 	if code != ExitFailure || !strings.Contains(out, "unsupported") || !strings.Contains(errs, "4 of 4 devices failed") {
-		t.Errorf("sleep on stock Antminer: exit %d\n%s\n%s", code, out, errs)
+		t.Errorf("sleep on generic cgminer: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// Stock Antminers sleep and wake through their web UI (which the
+// simulator serves on the RPC port); without it the command fails and
+// says where it looked.
+func TestFleetStockAntminerWebUI(t *testing.T) {
+	s, clk := startTestSite(t, sim.Config{Miners: 8, Firmware: fleet.FirmwareAntminer, Seed: 6})
+	targets := targetRange(s)
+	code, out, errs := runFleet(t, append([]string{"fleet", "sleep", "--firmware", "antminer", "--antminer-web-port", "rpc"}, targets...)...)
+	if code != 0 {
+		t.Fatalf("fleet sleep exit %d: %s %s", code, out, errs)
+	}
+	clk.advance(sim.DefaultDelays.Sleep)
+	if tr := s.Truth(); tr.Sleeping != 8 {
+		t.Errorf("after sleep: %d of 8 sleeping", tr.Sleeping)
+	}
+	code, out, errs = runFleet(t, append([]string{"fleet", "wake", "--firmware", "antminer", "--antminer-web-port", "rpc"}, targets...)...)
+	if code != 0 {
+		t.Fatalf("fleet wake exit %d: %s %s", code, out, errs)
+	}
+	code, out, _ = runFleet(t, append([]string{"fleet", "sleep", "--firmware", "antminer", "--antminer-web-port", "1"}, targets...)...)
+	if code != ExitFailure || !strings.Contains(out, ":1: get_miner_conf") {
+		t.Errorf("sleep with the web UI on a closed port: exit %d\n%s", code, out)
+	}
+	if code, _, errs := runFleet(t, "fleet", "sleep", "--antminer-web-port", "http", targets[0]); code != ExitBadInput || !strings.Contains(errs, "--antminer-web-port") {
+		t.Errorf("--antminer-web-port http: exit %d, %s", code, errs)
 	}
 }
 
