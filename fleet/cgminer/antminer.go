@@ -56,11 +56,9 @@ func (v rawValue) text() ([]byte, bool) { return v.Text, v.Kind == minerjson.Str
 // maxBoard bounds the hash-board numbers read from numbered keys.
 const maxBoard = 64
 
-// rateKeys are the hashrate keys in the order hashrateTH tries them, "av"
-// then "5s" for each unit.
-var rateKeys = [...]string{"GHS av", "MHS av", "THS av", "KHS av", "GHS 5s", "MHS 5s", "THS 5s", "KHS 5s"}
-
-// rateDiv divides each of rateKeys' units into TH/s.
+// rateDiv divides the units of the hashrate keys into TH/s, in the order
+// hashrateTH tries them: "GHS", "MHS", "THS", "KHS" (then the same for
+// "5s").
 var rateDiv = [...]float64{1e3, 1e6, 1, 1e9}
 
 // bmBoard is one hash board's numbered keys.
@@ -79,8 +77,8 @@ type bmBoard struct {
 type bmElem struct {
 	typ       string // Type, the model
 	typOK     bool
-	rate      [len(rateKeys)]float64 // last value of each rate key
-	rateOK    [len(rateKeys)]bool
+	rate      [8]float64 // last value of each rate key: GHS, MHS, THS, KHS av, then 5s
+	rateOK    [8]bool
 	unitMH    bool // rate_unit is "MH"
 	chainRate bool // chain_rate1 is present
 	boards    [maxBoard]bmBoard
@@ -91,8 +89,13 @@ type bmElem struct {
 
 // addMember takes one member of a STATS element, in reply order.
 func addMember[V valueReader](e *bmElem, k string, v V) {
-	prefix, n, numbered := splitNumbered(k)
+	numbered := false
+	prefix, n := "", 0
+	if len(k) > 0 && (k[0] == 'c' || k[0] == 't' || k[0] == 'f') {
+		prefix, n, numbered = splitNumbered(k)
+	}
 	if !numbered {
+		rate := -1
 		switch k {
 		case "Type":
 			e.typ, e.typOK = v.Str()
@@ -101,13 +104,25 @@ func addMember[V valueReader](e *bmElem, k string, v V) {
 		case "rate_unit":
 			u, _ := v.text()
 			e.unitMH = bytes.EqualFold(u, []byte("MH"))
-		default:
-			for i, rk := range rateKeys {
-				if k == rk {
-					e.rate[i], e.rateOK[i] = v.Float()
-					break
-				}
-			}
+		case "GHS av":
+			rate = 0
+		case "MHS av":
+			rate = 1
+		case "THS av":
+			rate = 2
+		case "KHS av":
+			rate = 3
+		case "GHS 5s":
+			rate = 4
+		case "MHS 5s":
+			rate = 5
+		case "THS 5s":
+			rate = 6
+		case "KHS 5s":
+			rate = 7
+		}
+		if rate >= 0 {
+			e.rate[rate], e.rateOK[rate] = v.Float()
 		}
 		return
 	}

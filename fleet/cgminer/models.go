@@ -1,6 +1,10 @@
 package cgminer
 
-import "strings"
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
 
 // Model is a miner model's nameplate: what it hashes and draws at its
 // default setting. Drivers use it where a firmware reports no power (stock
@@ -56,9 +60,38 @@ func AntminerModeWatts(m Model) (normalW, lowW float64) {
 	return m.PowerW, m.PowerW * AntminerLowPowerShare
 }
 
+// lookupCache remembers LookupModel's answers by name: a poll of 100,000
+// miners asks for the same few names over and over. It stops growing at
+// maxLookupCache names (a reply may name anything).
+var (
+	lookupCache sync.Map // string -> lookupResult
+	lookupCount atomic.Int32
+)
+
+const maxLookupCache = 1024
+
+type lookupResult struct {
+	m  Model
+	ok bool
+}
+
 // LookupModel finds a model by name, ignoring case, spaces and a trailing
 // variant suffix after the known name ("Antminer S19 Pro (88T)").
 func LookupModel(name string) (Model, bool) {
+	if r, ok := lookupCache.Load(name); ok {
+		lr := r.(lookupResult)
+		return lr.m, lr.ok
+	}
+	m, ok := lookupModel(name)
+	if lookupCount.Load() < maxLookupCache {
+		if _, loaded := lookupCache.LoadOrStore(name, lookupResult{m, ok}); !loaded {
+			lookupCount.Add(1)
+		}
+	}
+	return m, ok
+}
+
+func lookupModel(name string) (Model, bool) {
 	key := normModel(name)
 	best, found := Model{}, false
 	for _, m := range Models {

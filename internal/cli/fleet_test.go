@@ -350,3 +350,69 @@ func FuzzParseCredentials(f *testing.F) {
 		}
 	})
 }
+
+// TestStatusJSONMatchesEncodingJSON: the hand-written status writer gives
+// the bytes json.Marshal gives each row, and a document that decodes to
+// what the indented encoder's does.
+func TestStatusJSONMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	strs := []string{"", "127.0.0.1:4028", "Antminer S19 Pro", `a"b\c`, "<script>&</script>", "\x00\x07\x1f\b\f\n\r\t", "bad \xff utf8", "\u2028\u2029", "é 中 😀"}
+	floats := []float64{0, 0.1, 123.456, 1e-7, -2.5e-9, 1e20, 1e21, 3.2e25, 5e-324, -0.0, 110566.89}
+	var rep statusReport
+	for i := range 200 {
+		r := statusRow{
+			Address: strs[rng.IntN(len(strs))], Firmware: strs[rng.IntN(len(strs))], Model: strs[rng.IntN(len(strs))],
+			HashrateTH: floats[rng.IntN(len(floats))], PowerW: rng.Float64() * 4000, PowerLimitW: floats[rng.IntN(len(floats))],
+			Mode: strs[rng.IntN(len(strs))], OK: i%3 == 0, Error: strs[rng.IntN(len(strs))],
+		}
+		if i%4 != 0 {
+			r.TempsC = []float64{floats[rng.IntN(len(floats))], rng.Float64() * 90}
+			r.FansRPM = []int{rng.IntN(7000), -1}
+			r.Errors = []string{strs[rng.IntN(len(strs))]}
+		}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendStatusRow(nil, &r); string(got) != string(want) {
+			t.Fatalf("appendStatusRow(%+v)\n= %s\nwant %s", r, got, want)
+		}
+		rep.Devices = append(rep.Devices, r)
+	}
+	rep.Totals = statusTotals{Devices: 200, OK: 67, HashrateTH: 1.5, PowerW: 3e6}
+	var fast, slow bytes.Buffer
+	if err := writeStatusJSON(&fast, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFleetJSON(&slow, rep); err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(fast.Bytes(), &a); err != nil {
+		t.Fatalf("writeStatusJSON wrote invalid JSON: %v", err)
+	}
+	if err := json.Unmarshal(slow.Bytes(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Error("writeStatusJSON and the indented encoder disagree")
+	}
+	var empty bytes.Buffer
+	if err := writeStatusJSON(&empty, statusReport{}); err != nil || !json.Valid(empty.Bytes()) {
+		t.Errorf("empty report: %v %q", err, empty.String())
+	}
+}
+
+// FuzzAppendJSONString: any string is escaped exactly as json.Marshal
+// escapes it.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "<a&b>", "\x00\xff\u2028", `"\`, "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
