@@ -85,16 +85,18 @@ var simBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return
 func ServeSimWeb(ctx context.Context, ln net.Listener, dev fleet.DeviceState, kind Kind, web http.Handler) error {
 	s := newSimServer(dev, kind)
 	s.warm(statsRequest)
-	hl := newConnListener(ln.Addr())
-	srv := &http.Server{Handler: web, ReadHeaderTimeout: SimReadTimeout, IdleTimeout: 30 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(hl)
-	}()
+	// The HTTP server starts with the first HTTP connection: most devices
+	// of a simulated site are only ever polled.
+	var (
+		hl   *connListener
+		srv  *http.Server
+		done chan struct{}
+	)
 	defer func() {
-		srv.Close()
-		<-done
+		if srv != nil {
+			srv.Close()
+			<-done
+		}
 	}()
 	return serveSerial(ctx, ln, func(c net.Conn) bool {
 		_ = c.SetDeadline(time.Now().Add(SimReadTimeout))
@@ -103,12 +105,21 @@ func ServeSimWeb(ctx context.Context, ln net.Listener, dev fleet.DeviceState, ki
 		if n == 0 {
 			return false
 		}
-		if isHTTPRequest(in[:n]) {
-			_ = c.SetDeadline(time.Time{}) // the HTTP server sets its own
-			return hl.push(&prefixConn{Conn: c, prefix: append([]byte(nil), in[:n]...)})
+		if !isHTTPRequest(in[:n]) {
+			s.answer(c, in[:n])
+			return false
 		}
-		s.answer(c, in[:n])
-		return false
+		if srv == nil {
+			hl = newConnListener(ln.Addr())
+			srv = &http.Server{Handler: web, ReadHeaderTimeout: SimReadTimeout, IdleTimeout: 30 * time.Second}
+			done = make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = srv.Serve(hl)
+			}()
+		}
+		_ = c.SetDeadline(time.Time{}) // the HTTP server sets its own
+		return hl.push(&prefixConn{Conn: c, prefix: append([]byte(nil), in[:n]...)})
 	})
 }
 

@@ -300,8 +300,11 @@ func (l *epollLoop) start(op *xop) {
 	// Every close is a reset: after the reply's NUL (cgminer has closed
 	// its side) or when giving up. Neither side keeps TIME_WAIT.
 	_ = syscall.SetsockoptLinger(fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{Onoff: 1, Linger: 0})
+	connected := false
 	switch err := syscall.Connect(fd, sa); err {
-	case nil, syscall.EINPROGRESS, syscall.EINTR, syscall.EALREADY:
+	case nil:
+		connected = true
+	case syscall.EINPROGRESS, syscall.EINTR, syscall.EALREADY:
 	default:
 		syscall.Close(fd)
 		op.err = l.opError(op, os.NewSyscallError("connect", err))
@@ -323,6 +326,15 @@ func (l *epollLoop) start(op *xop) {
 	}
 	l.byFD[fd] = op
 	heap.Push(&l.pending, op)
+	// On a near network (loopback above all) the handshake is usually
+	// over when connect returns: send the request now rather than after
+	// the writable event (a socket still connecting answers EAGAIN, and
+	// the event then comes as usual).
+	if n, err := syscall.Write(fd, op.req); n > 0 {
+		op.wrote = n
+	} else if err != syscall.EAGAIN && err != syscall.EINTR && err != nil && connected {
+		l.finish(op, l.opError(op, os.NewSyscallError("write", err)))
+	}
 }
 
 // epollEvents are the events of an exchange's socket, edge-triggered

@@ -305,7 +305,7 @@ func (s *Sim) Listen(ctx context.Context) ([]net.Listener, error) {
 	if err := RaiseFileLimit(uint64(hi-lo) + fileMargin); err != nil {
 		return nil, err
 	}
-	lc := net.ListenConfig{KeepAlive: -1} // connections last one exchange
+	lc := net.ListenConfig{KeepAlive: -1, Control: deferAccept} // connections last one exchange
 	lc.SetMultipathTCP(false)             // miners speak plain TCP (Go listens with MPTCP by default)
 	lns := make([]net.Listener, 0, len(s.addrs))
 	closeAll := func() {
