@@ -306,7 +306,7 @@ func (s *Sim) Listen(ctx context.Context) ([]net.Listener, error) {
 		return nil, err
 	}
 	lc := net.ListenConfig{KeepAlive: -1, Control: deferAccept} // connections last one exchange
-	lc.SetMultipathTCP(false)             // miners speak plain TCP (Go listens with MPTCP by default)
+	lc.SetMultipathTCP(false)                                   // miners speak plain TCP (Go listens with MPTCP by default)
 	lns := make([]net.Listener, 0, len(s.addrs))
 	closeAll := func() {
 		for _, ln := range lns {
