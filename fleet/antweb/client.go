@@ -425,3 +425,11 @@ func (c *Client) SystemInfo(ctx context.Context) (SystemInfo, error) {
 	}
 	return si, nil
 }
+
+// IsStockChallenge reports whether the headers of a 401 reply challenge as
+// stock Antminer firmware does (Digest, realm "antMiner Configuration"):
+// how detection tells its web UI from another HTTP server.
+func IsStockChallenge(h http.Header) bool {
+	ch, err := parseChallenges(h.Values("WWW-Authenticate"))
+	return err == nil && ch.realm == Realm
+}
