@@ -102,14 +102,12 @@ func (s *solver) coupled(sol *Solution) error {
 	}
 	c.inc = c.ascent()
 	c.incObj = c.objective(c.inc)
-	if len(viol) > s.opt.MaxCoupledIntervals {
+	c.rows = viol
+	c.mu = make([]float64, s.n)
+	sol.Method = MethodColumnGeneration
+	if !c.windows() {
 		c.lagrangian()
 		sol.Method = MethodLagrangian
-	} else {
-		c.rows = viol
-		c.mu = make([]float64, s.n)
-		c.windows()
-		sol.Method = MethodColumnGeneration
 	}
 	for g := range c.inc {
 		copy(sol.MW[g], c.inc[g])
@@ -120,8 +118,10 @@ func (s *solver) coupled(sol *Solution) error {
 }
 
 // windows solves windows around the coupled rows, growing their margins
-// until the bounds meet, the windows span the horizon, or the budget ends.
-func (c *coupling) windows() {
+// until the bounds meet, the windows span the horizon, a window would hold
+// more coupled intervals than a master may, or the budget ends. It reports
+// false, having done nothing, when the first windows are already too large.
+func (c *coupling) windows() bool {
 	s := c.s
 	margin := 12
 	for g := range s.p.Groups {
@@ -129,8 +129,11 @@ func (c *coupling) windows() {
 			margin = max(margin, 2*int(math.Ceil(gr.MaxMW/gr.RampMWPerInterval))+2)
 		}
 	}
-	for {
+	for round := 0; ; round++ {
 		ws := c.cluster(margin)
+		if c.largest(ws) > s.opt.MaxCoupledIntervals {
+			return round > 0
+		}
 		for _, w := range ws {
 			if c.spent() {
 				break
@@ -139,10 +142,21 @@ func (c *coupling) windows() {
 		}
 		c.bound()
 		if c.closed() || c.spent() || len(ws) == 1 && ws[0] == [2]int{0, s.n} {
-			return
+			return true
 		}
 		margin *= 4
 	}
+}
+
+// largest returns the most coupled rows one of the windows ws holds.
+func (c *coupling) largest(ws [][2]int) int {
+	most := 0
+	for _, w := range ws {
+		lo, _ := slices.BinarySearch(c.rows, w[0])
+		hi, _ := slices.BinarySearch(c.rows, w[1])
+		most = max(most, hi-lo)
+	}
+	return most
 }
 
 // spent reports whether the iteration or work budget is used up.
@@ -242,7 +256,7 @@ func (c *coupling) window(a, b int) {
 			return // numerical trouble: keep the incumbent
 		}
 		more := c.violated(x, a, b, w.rows)
-		if len(more) > 0 && len(c.rows)+len(more) <= s.opt.MaxCoupledIntervals && !c.spent() {
+		if len(more) > 0 && len(w.rows)+len(more) <= s.opt.MaxCoupledIntervals && !c.spent() {
 			c.rows = append(c.rows, more...)
 			slices.Sort(c.rows)
 			continue

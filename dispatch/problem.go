@@ -142,7 +142,7 @@ var ErrInvalid = errors.New("dispatch: invalid problem")
 // FieldError is one problem with one field, named by its JSON path.
 type FieldError struct {
 	Path string // for example "groups[1].max_mw"; "" for the whole document
-	Msg  string
+	Msg  string // what is wrong, for example "must be >= 0, got -3"
 }
 
 // Error returns "path: msg".
@@ -156,7 +156,7 @@ func (e *FieldError) Error() string {
 // InvalidError lists every problem found in a problem. It matches
 // ErrInvalid and unwraps to its *FieldError values.
 type InvalidError struct {
-	Errs []error
+	Errs []error // the problems, each a *FieldError
 }
 
 // Error lists the problems, one a line.

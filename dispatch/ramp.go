@@ -43,14 +43,15 @@ func (q *deque) reset() {
 	q.bottom, q.top = 0, 0
 }
 
-// grow doubles the buffer when it is full.
-func (q *deque) grow() {
-	n := len(q.buf)
+// growRing doubles a full ring buffer holding [bottom, top) and returns
+// it with its new indexes.
+func growRing(buf []segment, bottom, top int) ([]segment, int, int) {
+	n := len(buf)
 	nb := make([]segment, 2*n)
-	for i := q.bottom; i < q.top; i++ {
-		nb[i-q.bottom] = q.buf[i&(n-1)]
+	for i := bottom; i < top; i++ {
+		nb[i-bottom] = buf[i&(n-1)]
 	}
-	q.buf, q.top, q.bottom = nb, q.top-q.bottom, 0
+	return nb, 0, top - bottom
 }
 
 // rampDP holds reusable buffers for solving single-group problems.
@@ -117,53 +118,56 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 		}
 		return v, true
 	}
-	L, R := &d.left, &d.right
-	L.reset()
-	R.reset()
-	// V_t lives on [lo, hi]. L holds its rising segments: bottom at lo,
-	// top at the peak. R holds the falling ones: top at the peak, bottom
-	// at hi.
+	// V_t lives on [lo, hi]. Its derivative's segments sit in two ring
+	// buffers that meet at the peak: lb holds the rising ones (bottom at
+	// lo, top at the peak), rb the falling ones (top at the peak, bottom at
+	// hi). The state is kept in locals for speed.
+	d.left.reset()
+	d.right.reset()
+	lb, lbot, ltop := d.left.buf, 0, 0
+	rb, rbot, rtop := d.right.buf, 0, 0
+	lm, rm := len(lb)-1, len(rb)-1
+	defer func() { d.left.buf, d.right.buf = lb, rb }()
 	S := 0.0  // lazy slope offset: slope = s + S
-	wL := 0.0 // width of L: the lowest argmax of V_t is lo + wL
+	wL := 0.0 // width of lb: the lowest argmax of V_t is lo + wL
 	lo, hi := bounds(0)
 	if lo > hi+eps {
 		return 0, false
 	}
 	hi = max(lo, hi)
 	if hi-lo > eps {
-		R.buf[0] = segment{w: hi - lo, s: 0}
-		R.top = 1
+		rb[0] = segment{w: hi - lo, s: 0}
+		rtop = 1
 	}
 	for t := range n {
 		if t > 0 {
-			lm, rm := len(L.buf)-1, len(R.buf)-1
 			// Window maximum: a flat piece of width 2r at the peak.
-			if R.top > R.bottom && R.buf[(R.top-1)&rm].s+S == 0 {
-				R.buf[(R.top-1)&rm].w += 2 * r
+			if rtop > rbot && rb[(rtop-1)&rm].s+S == 0 {
+				rb[(rtop-1)&rm].w += 2 * r
 			} else {
-				if R.top-R.bottom == len(R.buf) {
-					R.grow()
-					rm = len(R.buf) - 1
+				if rtop-rbot == len(rb) {
+					rb, rbot, rtop = growRing(rb, rbot, rtop)
+					rm = len(rb) - 1
 				}
-				R.buf[R.top&rm] = segment{w: 2 * r, s: -S}
-				R.top++
+				rb[rtop&rm] = segment{w: 2 * r, s: -S}
+				rtop++
 			}
 			// The domain is now [lo − r, hi + r]; cut it to this step's bounds.
 			blo, bhi := 0.0, maxMW
 			if capMW != nil {
-				bhi = max(0, min(maxMW, capMW[t]))
+				bhi = fmax(0, fmin(maxMW, capMW[t]))
 			}
 			if t == n-1 {
 				blo, bhi = max(blo, e.loN), min(bhi, e.hiN)
 			}
-			nlo, nhi := max(blo, lo-r), min(bhi, hi+r)
+			nlo, nhi := fmax(blo, lo-r), fmin(bhi, hi+r)
 			if nlo > nhi+eps {
 				return 0, false
 			}
-			nhi = max(nlo, nhi)
+			nhi = fmax(nlo, nhi)
 			cut := nlo - (lo - r)
-			for cut > eps && L.top > L.bottom {
-				b := &L.buf[L.bottom&lm]
+			for cut > eps && ltop > lbot {
+				b := &lb[lbot&lm]
 				if b.w > cut+eps {
 					b.w -= cut
 					wL -= cut
@@ -172,33 +176,33 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 				}
 				cut -= b.w
 				wL -= b.w
-				L.bottom++
+				lbot++
 			}
-			if L.top == L.bottom {
+			if ltop == lbot {
 				wL = 0
 			}
-			for cut > eps && R.top > R.bottom {
-				tp := &R.buf[(R.top-1)&rm]
+			for cut > eps && rtop > rbot {
+				tp := &rb[(rtop-1)&rm]
 				if tp.w > cut+eps {
 					tp.w -= cut
 					break
 				}
 				cut -= tp.w
-				R.top--
+				rtop--
 			}
 			cut = hi + r - nhi
-			for cut > eps && R.top > R.bottom {
-				b := &R.buf[R.bottom&rm]
+			for cut > eps && rtop > rbot {
+				b := &rb[rbot&rm]
 				if b.w > cut+eps {
 					b.w -= cut
 					cut = 0
 					break
 				}
 				cut -= b.w
-				R.bottom++
+				rbot++
 			}
-			for cut > eps && L.top > L.bottom {
-				tp := &L.buf[(L.top-1)&lm]
+			for cut > eps && ltop > lbot {
+				tp := &lb[(ltop-1)&lm]
 				if tp.w > cut+eps {
 					tp.w -= cut
 					wL -= cut
@@ -206,45 +210,64 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 				}
 				cut -= tp.w
 				wL -= tp.w
-				L.top--
+				ltop--
 			}
-			if L.top == L.bottom {
+			if ltop == lbot {
 				wL = 0
 			}
 			lo, hi = nlo, nhi
 		}
 		S += c[t]
-		// Rebalance so that L holds the rising segments.
-		for R.top > R.bottom && R.buf[(R.top-1)&(len(R.buf)-1)].s+S > 0 {
-			R.top--
-			sg := R.buf[R.top&(len(R.buf)-1)]
+		// Rebalance so that lb holds the rising segments.
+		for rtop > rbot && rb[(rtop-1)&rm].s+S > 0 {
+			rtop--
+			sg := rb[rtop&rm]
 			wL += sg.w
-			if L.top-L.bottom == len(L.buf) {
-				L.grow()
+			if ltop-lbot == len(lb) {
+				lb, lbot, ltop = growRing(lb, lbot, ltop)
+				lm = len(lb) - 1
 			}
-			L.buf[L.top&(len(L.buf)-1)] = sg
-			L.top++
+			lb[ltop&lm] = sg
+			ltop++
 		}
-		for L.top > L.bottom && L.buf[(L.top-1)&(len(L.buf)-1)].s+S <= 0 {
-			L.top--
-			sg := L.buf[L.top&(len(L.buf)-1)]
+		for ltop > lbot && lb[(ltop-1)&lm].s+S <= 0 {
+			ltop--
+			sg := lb[ltop&lm]
 			wL -= sg.w
-			if R.top-R.bottom == len(R.buf) {
-				R.grow()
+			if rtop-rbot == len(rb) {
+				rb, rbot, rtop = growRing(rb, rbot, rtop)
+				rm = len(rb) - 1
 			}
-			R.buf[R.top&(len(R.buf)-1)] = sg
-			R.top++
+			rb[rtop&rm] = sg
+			rtop++
 		}
-		x[t] = min(max(lo+wL, lo), hi)
+		x[t] = fmin(fmax(lo+wL, lo), hi)
 	}
 	// Backtrack from the last argmax. x[t] (the argmax of V_t) is within
 	// V_t's domain, and so is its clamp to [x[t+1] − r, x[t+1] + r].
 	v := c[n-1] * x[n-1]
 	for t := n - 2; t >= 0; t-- {
 		next := x[t+1]
-		xt := min(max(x[t], next-r), next+r)
+		xt := fmin(fmax(x[t], next-r), next+r)
 		x[t] = xt
 		v += c[t] * xt
 	}
 	return v, true
+}
+
+// fmin and fmax are min and max for numbers known not to be NaN: plain
+// comparisons, much cheaper in the DP's inner loop than the builtins, which
+// order NaN and signed zeros.
+func fmin(a, b float64) float64 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func fmax(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
 }

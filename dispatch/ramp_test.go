@@ -186,3 +186,20 @@ func TestRampDPEndsMatchesIntegerDP(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRampDP solves one ramp-limited group over a year of 5-minute
+// intervals of the benchmark prices.
+func BenchmarkRampDP(b *testing.B) {
+	p := benchProblem()
+	s := newSolver(p, Options{}.withDefaults())
+	c := make([]float64, s.n)
+	x := make([]float64, s.n)
+	g := &p.Groups[7]
+	s.coef(7, s.d, c)
+	var d rampDP
+	b.ReportAllocs()
+	for b.Loop() {
+		d.solve(c, g.MaxMW, nil, g.RampMWPerInterval, x)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(s.n), "ns/interval")
+}

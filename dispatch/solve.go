@@ -15,11 +15,10 @@ type Options struct {
 	// generation and the Lagrangian fallback may spend; 0 means 2×10^8,
 	// a few seconds. A solve stopped by a bound reports the gap it proved.
 	MaxWork int
-	// MaxCoupledIntervals bounds how many intervals whose cap binds the
-	// windows' master problems may hold together (each master's size
-	// grows as the square of its own); 0 means 3000. Beyond it Solve
-	// falls back to Lagrangian relaxation by subgradient steps and reports
-	// the gap it proved.
+	// MaxCoupledIntervals bounds how many intervals whose cap binds one
+	// window's master problem may hold (its size grows as their square);
+	// 0 means 3000. Beyond it Solve falls back to Lagrangian relaxation by
+	// subgradient steps and reports the gap it proved.
 	MaxCoupledIntervals int
 	// LagrangianIterations bounds the subgradient steps of that fallback;
 	// 0 means 200.

@@ -254,9 +254,9 @@ func Reasons(p *Problem, mw [][]float64) []Reason {
 
 // Violation describes a constraint a dispatch breaks.
 type Violation struct {
-	Interval int
-	Group    int // -1 for a site-level constraint
-	What     string
+	Interval int    // the interval
+	Group    int    // the group, -1 for a site-level constraint
+	What     string // which constraint
 }
 
 // Check returns the constraints of p that the dispatch mw breaks by more
