@@ -202,7 +202,7 @@ func Default() Site {
 			Seed:  1,
 			// BTC annualised volatility of daily log returns 2020–2025 ~55–65%
 			// (computed from ../shared/data/btc-usd-daily.csv; `hashpivot calibrate`).
-			BTC:      RiskBTC{Model: BTCModelGBM, VolPerYear: 0.55, BlockMonths: 6},
+			BTC: RiskBTC{Model: BTCModelGBM, VolPerYear: 0.55, BlockMonths: 6},
 			// Elasticity of monthly hashrate growth to log(hashprice/start):
 			// `hashpivot calibrate` on mempool.space difficulty 2017–2025
 			// (../shared/data) gives 0.045 ± 0.010 (≈0 on 2021–2025); 0.05.
