@@ -51,8 +51,11 @@ ports, each speaking its firmware's real protocol (cgminer RPC with its
 trailing NUL, WhatsMiner API v2/v3 with their token exchanges, Braiins OS
 REST, LuxOS), with plausible telemetry and sleep/wake delays, and with
 --faults of the connections misbehaving (hang, slow, garbage, reset,
-truncated). When one address runs out of ports the next is used
-(127.0.0.1, 127.0.0.2, ...). The process raises its open-file limit itself.
+truncated). A stock Antminer also serves its web UI (digest login root/root;
+sleep, wake, work modes, reboot) on the same port as its RPC: drive it with
+"hashpivot fleet ... --antminer-web-port rpc". When one address runs out of
+ports the next is used (127.0.0.1, 127.0.0.2, ...). The process raises its
+open-file limit itself.
 
 The status server (--status-addr) answers GET /truth with the site's real
 totals {"devices","power_w","hashrate_th","sleeping",...}, GET /targets with
