@@ -13,7 +13,13 @@
 // Float treats inf and nan as absent, so one broken sensor never poisons a
 // fleet total. ErrorCodes reads error_code in any of its shapes.
 //
+// Reader is the fast path beside Parse: strict JSON (and bmminer's "}{")
+// read in one pass without allocating, with Raw values that answer Float,
+// Int and Str exactly as Value does, so that a driver reads a well-formed
+// reply without building a tree and gives anything else to Parse.
+//
 // The package is pure: no I/O. Readers bound what they pass in. Errors are
-// ErrEmpty (nothing to parse) and *SyntaxError (not JSON in any useful sense);
-// everything else is repaired and reported as a Quirk.
+// ErrEmpty (nothing to parse) and *SyntaxError (not JSON in any useful sense)
+// from Parse, which repairs everything else and reports it as a Quirk, and
+// ErrNotStrict from Reader (use Parse).
 package minerjson
