@@ -8,7 +8,9 @@
 //     or a Type of "Antminer ..." (Bitmain stock), PROD "Avalon..." (Canaan),
 //     a btminer reply whose STATUS is a bare string (WhatsMiner API v2,
 //     confirmed by get_version), anything else with CGMiner (generic);
-//  2. when the port answers HTTP, the Braiins OS REST login endpoint;
+//  2. when the port answers HTTP, the Braiins OS REST login endpoint; a
+//     401 with the digest realm "antMiner Configuration" is stock Antminer's
+//     web UI instead (its driver reads the RPC on port 4028 of that host);
 //  3. when the port closes on that request or stays silent, a WhatsMiner
 //     API v3 frame (get.device.info).
 //

@@ -2,7 +2,8 @@
 // consecutive loopback ports (spreading over 127.0.0.2, 127.0.0.3 ... when
 // one address runs out of ports), each served by its firmware package's
 // simulator in that firmware's real protocol, so the drivers under test
-// read the same bytes they read from a real device.
+// read the same bytes they read from a real device. A stock Antminer also
+// serves its web UI (fleet/antweb) on the same port as its RPC.
 //
 // A Device is a fleet.DeviceState with plausible physics driven by an
 // injectable clock: power follows the power target, hashrate follows power
