@@ -400,11 +400,11 @@ func (w *windowLP) solve() ([][]float64, []float64) {
 	d := make([]float64, n)
 	solved := false
 	for ; !c.spent(); c.iters++ {
-		if _, err := m.solve(tol*1e-2, 50*(G+K)+1000); err != nil {
+		if err := w.pivot(m, tol); err != nil {
 			if build() != nil {
 				break
 			}
-			if _, err := m.solve(tol*1e-2, 50*(G+K)+1000); err != nil {
+			if err := w.pivot(m, tol); err != nil {
 				break
 			}
 		}
@@ -474,7 +474,7 @@ func (w *windowLP) solve() ([][]float64, []float64) {
 		if build() != nil {
 			return nil, nil
 		}
-		if _, err := m.solve(tol*1e-2, 50*(G+K)+1000); err != nil {
+		if err := w.pivot(m, tol); err != nil {
 			return nil, nil
 		}
 	}
@@ -505,6 +505,17 @@ func (w *windowLP) solve() ([][]float64, []float64) {
 		}
 	}
 	return out, center
+}
+
+// pivot solves the master, counting its pivots (m² work each) against the
+// work budget and stopping when the budget ends.
+func (w *windowLP) pivot(m *simplex, tol float64) error {
+	c := w.c
+	per := max(1, m.m*m.m/16)
+	limit := min(50*m.m+1000, max(1, (c.s.opt.MaxWork-c.work)/per))
+	piv, err := m.solve(tol*1e-2, limit)
+	c.work += (piv + 1) * per
+	return err
 }
 
 // traceDW, when set (by tests), receives a line per pricing round.

@@ -35,6 +35,7 @@ type simplex struct {
 	y     []float64
 	alpha []float64
 	since int // pivots since the last reinversion
+	next  int // where partial pricing starts
 }
 
 // newSimplex returns a problem with rhs b and no columns. The caller adds
@@ -111,35 +112,58 @@ func (s *simplex) reducedCost(j int) float64 {
 func (s *simplex) solve(tol float64, maxPivots int) (int, error) {
 	m := s.m
 	degenerate := 0
+	fresh := false // s.y holds c_B B⁻¹ for the current basis
 	for piv := 0; piv < maxPivots; piv++ {
 		if s.since >= max(m, 50) {
 			if err := s.reinvert(); err != nil {
 				return piv, err
 			}
+			fresh = false
 		}
-		s.duals()
+		if !fresh {
+			s.duals()
+			fresh = true
+		}
 		bland := degenerate > 50
 		q, best := -1, tol
-		for j := range s.cols {
-			if s.pos[j] >= 0 {
-				continue
+		if bland {
+			// Bland's rule: the first improving column.
+			for j := range s.cols {
+				if s.pos[j] < 0 {
+					if d := s.reducedCost(j); d > best {
+						q, best = j, d
+						break
+					}
+				}
 			}
-			d := s.reducedCost(j)
-			if d > best {
-				q, best = j, d
-				if bland {
-					break
+		} else {
+			// Partial pricing: the best column of the first chunk (from
+			// where the last search stopped) that has an improving one.
+			n := len(s.cols)
+			chunk := max(64, n/8)
+			for done := 0; done < n && q < 0; done += chunk {
+				for k := done; k < min(n, done+chunk); k++ {
+					j := (s.next + k) % n
+					if s.pos[j] < 0 {
+						if d := s.reducedCost(j); d > best {
+							q, best = j, d
+						}
+					}
+				}
+				if q >= 0 {
+					s.next = (s.next + min(n, done+chunk)) % n
 				}
 			}
 		}
 		if q < 0 {
-			if s.since < 20 {
+			if s.since < max(m, 50)/2 {
 				return piv, nil
 			}
 			// Confirm optimality with a fresh inverse.
 			if err := s.reinvert(); err != nil {
 				return piv, err
 			}
+			fresh = false
 			piv--
 			continue
 		}
@@ -178,6 +202,10 @@ func (s *simplex) solve(tol float64, maxPivots int) (int, error) {
 			degenerate = 0
 		}
 		s.pivot(r, q, theta)
+		// The duals follow the pivot: y' = y + d_q × (new row r of B⁻¹).
+		for k, v := range s.binv[r*m : r*m+m] {
+			s.y[k] += best * v
+		}
 	}
 	return maxPivots, nil
 }

@@ -11,13 +11,13 @@ type Options struct {
 	// MaxIterations bounds the rounds of column generation (each solves
 	// every group's DP over one window); 0 means 20,000.
 	MaxIterations int
-	// MaxWork bounds the DP steps (intervals × groups) that column
-	// generation and the Lagrangian fallback may spend; 0 means 2×10^8,
-	// a few seconds. A solve stopped by a bound reports the gap it proved.
+	// MaxWork bounds the work of column generation and the Lagrangian
+	// fallback, counted in DP steps (an interval of one group; a master
+	// pivot counts m²/16 for m rows); 0 means 2×10^8, a few seconds. A solve stopped by a bound reports the gap it proved.
 	MaxWork int
 	// MaxCoupledIntervals bounds how many intervals whose cap binds one
-	// window's master problem may hold (its size grows as their square);
-	// 0 means 3000. Beyond it Solve falls back to Lagrangian relaxation by
+	// window's master problem may hold (its dense simplex costs grow as
+	// their square per pivot); 0 means 600. Beyond it Solve falls back to Lagrangian relaxation by
 	// subgradient steps and reports the gap it proved.
 	MaxCoupledIntervals int
 	// LagrangianIterations bounds the subgradient steps of that fallback;
@@ -33,7 +33,7 @@ func (o Options) withDefaults() Options {
 		o.MaxWork = 200_000_000
 	}
 	if o.MaxCoupledIntervals <= 0 {
-		o.MaxCoupledIntervals = 3000
+		o.MaxCoupledIntervals = 600
 	}
 	if o.LagrangianIterations <= 0 {
 		o.LagrangianIterations = 200
