@@ -104,3 +104,45 @@ func BenchmarkSolveBenchIntervals(b *testing.B) {
 		}
 	}
 }
+
+// benchProblemDR is benchProblem with ten 4-hour demand-response events
+// committing half the fleet: the cap couples the groups in 480 intervals.
+func benchProblemDR() *Problem {
+	p := benchProblem()
+	var ev []int
+	for e := range 10 {
+		for k := range 48 {
+			ev = append(ev, 1000+e*10000+k)
+		}
+	}
+	p.DemandResponse = &DemandResponse{CommittedMW: 120, PaymentUSDPerMWInterval: 2, EventIntervals: ev}
+	return p
+}
+
+// BenchmarkSolveYear5MinRampsDR is the coupled case: column generation
+// over windows around the events (exact, gap 0).
+func BenchmarkSolveYear5MinRampsDR(b *testing.B) {
+	benchSolve(b, benchProblemDR())
+}
+
+// BenchmarkSolveYear5MinOversubscribed has more ASICs than headroom (240 MW
+// for 200 MW), so the cap binds in most intervals: the Lagrangian fallback
+// with its proven gap.
+func BenchmarkSolveYear5MinOversubscribed(b *testing.B) {
+	p := benchProblem()
+	p.SiteCapMW = 260
+	benchSolve(b, p)
+}
+
+func benchSolve(b *testing.B, p *Problem) {
+	b.ReportAllocs()
+	var sol *Solution
+	for b.Loop() {
+		var err error
+		if sol, err = Solve(p, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(sol.GapUSD, "gap_usd")
+	b.ReportMetric(sol.GapUSD/sol.Summary.ObjectiveUSD, "gap/objective")
+}
