@@ -141,18 +141,8 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 	}
 	for t := range n {
 		if t > 0 {
-			// Window maximum: a flat piece of width 2r at the peak.
-			if rtop > rbot && rb[(rtop-1)&rm].s+S == 0 {
-				rb[(rtop-1)&rm].w += 2 * r
-			} else {
-				if rtop-rbot == len(rb) {
-					rb, rbot, rtop = growRing(rb, rbot, rtop)
-					rm = len(rb) - 1
-				}
-				rb[rtop&rm] = segment{w: 2 * r, s: -S}
-				rtop++
-			}
-			// The domain is now [lo − r, hi + r]; cut it to this step's bounds.
+			// The window maximum makes the domain [lo − r, hi + r]; this
+			// step's bounds cut it to [nlo, nhi].
 			blo, bhi := 0.0, maxMW
 			if capMW != nil {
 				bhi = fmax(0, fmin(maxMW, capMW[t]))
@@ -165,6 +155,70 @@ func (d *rampDP) solveEnds(c []float64, maxMW float64, capMW []float64, r float6
 				return 0, false
 			}
 			nhi = fmax(nlo, nhi)
+			ct := c[t]
+			// Fast paths for a peak that stays at an end of the domain
+			// (a group held at full power, or off): the flat piece, cut to
+			// width r, joins that end's stack directly.
+			if rtop == rbot && nhi == hi && ct > 0 {
+				if cut := nlo - (lo - r); wL > cut+eps {
+					for cut > eps {
+						b := &lb[lbot&lm]
+						if b.w > cut+eps {
+							b.w -= cut
+							wL -= cut
+							break
+						}
+						cut -= b.w
+						wL -= b.w
+						lbot++
+					}
+					if ltop-lbot == len(lb) {
+						lb, lbot, ltop = growRing(lb, lbot, ltop)
+						lm = len(lb) - 1
+					}
+					lb[ltop&lm] = segment{w: r, s: -S}
+					ltop++
+					wL += r
+					lo = nlo
+					S += ct
+					x[t] = fmin(lo+wL, hi)
+					continue
+				}
+			}
+			if ltop == lbot && nlo == lo && ct <= 0 {
+				if cut := hi + r - nhi; hi-lo > cut+eps {
+					for cut > eps {
+						b := &rb[rbot&rm]
+						if b.w > cut+eps {
+							b.w -= cut
+							break
+						}
+						cut -= b.w
+						rbot++
+					}
+					if rtop-rbot == len(rb) {
+						rb, rbot, rtop = growRing(rb, rbot, rtop)
+						rm = len(rb) - 1
+					}
+					rb[rtop&rm] = segment{w: r, s: -S}
+					rtop++
+					hi = nhi
+					S += ct
+					x[t] = lo
+					continue
+				}
+			}
+			// Window maximum: a flat piece of width 2r at the peak.
+			if rtop > rbot && rb[(rtop-1)&rm].s+S == 0 {
+				rb[(rtop-1)&rm].w += 2 * r
+			} else {
+				if rtop-rbot == len(rb) {
+					rb, rbot, rtop = growRing(rb, rbot, rtop)
+					rm = len(rb) - 1
+				}
+				rb[rtop&rm] = segment{w: 2 * r, s: -S}
+				rtop++
+			}
 			cut := nlo - (lo - r)
 			for cut > eps && ltop > lbot {
 				b := &lb[lbot&lm]
