@@ -16,10 +16,15 @@ import (
 // names the line and column. The error is an *InvalidError listing every
 // problem found.
 func ParseProblem(data []byte) (*Problem, error) {
-	var raw json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if !json.Valid(data) {
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw)
+		if err == nil { // not expected: Valid and Unmarshal disagree
+			err = errors.New("invalid JSON")
+		}
 		return nil, &InvalidError{Errs: []error{&FieldError{Msg: syntaxMessage(data, err)}}}
 	}
+	raw := json.RawMessage(bytes.TrimSpace(data))
 	d := decoder{}
 	p := d.problem(raw)
 	if err := d.err(); err != nil {
@@ -81,38 +86,101 @@ func kind(raw json.RawMessage) string {
 }
 
 // object returns the fields of a JSON object; repeated keys are errors.
+// The document was validated by json.Valid, so the scan can be simple.
 func (d *decoder) object(raw json.RawMessage, path string) ([]field, bool) {
 	if k := kind(raw); k != "an object" {
 		d.addf(path, "want an object, got %s", k)
 		return nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '{'
-		d.addf(path, "%v", err)
-		return nil, false
-	}
 	var out []field
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
+	i := skipSpace(raw, 0) + 1 // past '{'
+	for {
+		i = skipSpace(raw, i)
+		if raw[i] == '}' {
+			return out, true
+		}
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		end := skipValue(raw, i)
+		var key string
+		if err := json.Unmarshal(raw[i:end], &key); err != nil {
 			d.addf(path, "%v", err)
 			return nil, false
 		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			d.addf(join(path, key), "%v", err)
-			return nil, false
-		}
+		i = skipSpace(raw, end) + 1 // past ':'
+		i = skipSpace(raw, i)
+		end = skipValue(raw, i)
 		if seen[key] {
 			d.addf(join(path, key), "key repeated")
-			continue
+		} else {
+			seen[key] = true
+			out = append(out, field{key, raw[i:end]})
 		}
-		seen[key] = true
-		out = append(out, field{key, v})
+		i = end
 	}
-	return out, true
+}
+
+// skipSpace returns the index of the first non-space byte at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the valid JSON value that starts at i.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return i
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipValue(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+// items returns the elements of a valid JSON array.
+func items(raw json.RawMessage) []json.RawMessage {
+	var out []json.RawMessage
+	i := skipSpace(raw, 0) + 1 // past '['
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] == ']' {
+			return out
+		}
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		end := skipValue(raw, i)
+		out = append(out, raw[i:end])
+		i = end
+	}
 }
 
 // join builds a JSON path.
@@ -184,12 +252,7 @@ func (d *decoder) elements(raw json.RawMessage, path string) ([]json.RawMessage,
 		d.addf(path, "want an array, got %s", k)
 		return nil, false
 	}
-	var out []json.RawMessage
-	if err := json.Unmarshal(raw, &out); err != nil {
-		d.addf(path, "%v", err)
-		return nil, false
-	}
-	return out, true
+	return items(raw), true
 }
 
 // numbers decodes an array of numbers, reporting the index of bad elements.
@@ -198,18 +261,14 @@ func (d *decoder) numbers(raw json.RawMessage, path string) []float64 {
 		d.addf(path, "want an array of numbers, got %s", k)
 		return nil
 	}
-	var out []float64
-	if err := json.Unmarshal(raw, &out); err == nil {
-		if out == nil {
-			out = []float64{}
-		}
+	if out, ok := fastNumbers(raw); ok {
 		return out
 	}
 	elems, ok := d.elements(raw, path)
 	if !ok {
 		return nil
 	}
-	out = make([]float64, len(elems))
+	out := make([]float64, len(elems))
 	bad := 0
 	for i, e := range elems {
 		v, msg := parseNumber(e)
@@ -226,6 +285,33 @@ func (d *decoder) numbers(raw json.RawMessage, path string) []float64 {
 		d.addf(path, "%d more elements are not numbers", bad-maxListed)
 	}
 	return out
+}
+
+// fastNumbers parses a valid JSON array made only of numbers, or reports
+// false (a non-number element, a number out of range) so that the caller
+// can take the slow path that names the bad element.
+func fastNumbers(raw json.RawMessage) ([]float64, bool) {
+	out := make([]float64, 0, bytes.Count(raw, []byte{','})+1)
+	i := skipSpace(raw, 0) + 1 // past '['
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] == ']' {
+			return out, true
+		}
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		if c := raw[i]; c != '-' && (c < '0' || c > '9') {
+			return nil, false
+		}
+		end := skipValue(raw, i)
+		v, err := strconv.ParseFloat(string(raw[i:end]), 64)
+		if err != nil || math.IsInf(v, 0) {
+			return nil, false
+		}
+		out = append(out, v)
+		i = end
+	}
 }
 
 func (d *decoder) integers(raw json.RawMessage, path string) []int {

@@ -205,3 +205,17 @@ func FuzzParseProblem(f *testing.F) {
 		}
 	})
 }
+
+// Keys and strings with escapes, brackets and commas inside strings, and
+// odd spacing go through the decoder's own scanner.
+func TestParseProblemScanner(t *testing.T) {
+	in := "{ \"interval_minutes\" :60 ,\"site_cap_mw\":\t1e2,\n\"groups\":[ {\"na\\u006de\":\"s\\\"21}, [x]\",\"max_mw\":4.5E1,\"hashvalue_usd_per_mwh\":[ 1 , -2.5e0 ]} ],\"prices_usd_per_mwh\":[0,-0.0]}"
+	p, err := ParseProblem([]byte(in))
+	if err != nil {
+		t.Fatalf("ParseProblem: %v", err)
+	}
+	g := p.Groups[0]
+	if g.Name != `s"21}, [x]` || g.MaxMW != 45 || !reflect.DeepEqual(g.HashvalueSeries, []float64{1, -2.5}) || p.SiteCapMW != 100 || len(p.PricesUSDPerMWh) != 2 {
+		t.Errorf("ParseProblem = %+v", p)
+	}
+}

@@ -53,6 +53,16 @@ func (s PriceSeries) Time(i int) time.Time { return s.Start.Add(time.Duration(i)
 // End returns the end of the last interval.
 func (s PriceSeries) End() time.Time { return s.Time(len(s.PricesUSDPerMWh)) }
 
+// Errors of LoadPrices about settlement points; match them with errors.Is.
+var (
+	// ErrAmbiguousPoint: the file has several settlement points and none
+	// was chosen; the message lists them.
+	ErrAmbiguousPoint = errors.New("market: several settlement points")
+	// ErrNoSuchPoint: the point asked for is not in the file (or the file
+	// has no settlement point column); the message lists those it has.
+	ErrNoSuchPoint = errors.New("market: no such settlement point")
+)
+
 // maxPriceErrors bounds how many gap or duplicate errors one load reports.
 const maxPriceErrors = 20
 
@@ -85,8 +95,8 @@ type priceRow struct {
 // daylight saving time ends in a file of local times), gaps and irregular
 // steps are errors naming the lines involved: nothing is filled in. name is
 // used in messages. Errors are *ParseError values (joined when there are
-// several), matching ErrTooLarge when the input passes opt.MaxBytes and
-// ErrNoData when nothing is left.
+// several), matching ErrTooLarge when the input passes opt.MaxBytes,
+// ErrNoData when nothing is left, ErrAmbiguousPoint and ErrNoSuchPoint.
 func LoadPrices(r io.Reader, name string, opt PriceOptions) (PriceSeries, error) {
 	limit := opt.MaxBytes
 	if limit <= 0 {
@@ -145,7 +155,7 @@ func LoadPrices(r io.Reader, name string, opt PriceOptions) (PriceSeries, error)
 	want := strings.ToLower(strings.TrimSpace(opt.SettlementPoint))
 	if want != "" && si < 0 {
 		return PriceSeries{}, &ParseError{File: name, Line: 1, Err: fmt.Errorf(
-			"settlement point %q asked for, but the file has no settlement point column", opt.SettlementPoint)}
+			"%w: %q asked for, but the file has no settlement point column", ErrNoSuchPoint, opt.SettlementPoint)}
 	}
 	errAt := func(line, col int, format string, args ...any) error {
 		f := ""
@@ -226,12 +236,12 @@ func LoadPrices(r io.Reader, name string, opt PriceOptions) (PriceSeries, error)
 	}
 	if ambiguous {
 		return PriceSeries{}, &ParseError{File: name, Err: fmt.Errorf(
-			"the file has %d settlement points, choose one: %s", len(points), listPoints(points))}
+			"%w: the file has %d settlement points, choose one: %s", ErrAmbiguousPoint, len(points), listPoints(points))}
 	}
 	if want != "" {
 		if _, ok := points[want]; !ok {
 			return PriceSeries{}, &ParseError{File: name, Err: fmt.Errorf(
-				"%w: no settlement point %q; the file has %s", ErrNoData, opt.SettlementPoint, listPoints(points))}
+				"%w %q; the file has %s", ErrNoSuchPoint, opt.SettlementPoint, listPoints(points))}
 		}
 		chosen = want
 	}

@@ -46,13 +46,13 @@ var priceCases = []struct {
 		name: "several points and none chosen",
 		in: "Timestamp,Settlement Point Name,Price\n" +
 			"2024-01-01 00:00:00,HB_BUSAVG,14.0\n2024-01-01 00:00:00,HB_HUBAVG,13.5\n2024-01-01 00:00:00,HB_NORTH,1\n",
-		wantErr: []string{"3 settlement points, choose one: HB_BUSAVG, HB_HUBAVG, HB_NORTH"},
+		wantErr: []string{"prices.csv: several settlement points: the file has 3 settlement points, choose one: HB_BUSAVG, HB_HUBAVG, HB_NORTH"},
 	},
 	{
 		name:    "unknown point",
 		in:      "Timestamp,Settlement Point Name,Price\n2024-01-01 00:00:00,HB_BUSAVG,14.0\n",
 		opt:     PriceOptions{SettlementPoint: "HB_WEST"},
-		wantErr: []string{`no settlement point "HB_WEST"; the file has HB_BUSAVG`},
+		wantErr: []string{`prices.csv: no such settlement point "HB_WEST"; the file has HB_BUSAVG`},
 	},
 	{
 		name:  "plain with header and offsets, 15 minutes, out of order",
@@ -162,6 +162,24 @@ func TestLoadPrices(t *testing.T) {
 					s.Start, s.Interval, s.SettlementPoint, s.PricesUSDPerMWh, tc.start, tc.step, tc.point, tc.prices)
 			}
 		})
+	}
+}
+
+func TestLoadPricesPointErrors(t *testing.T) {
+	two := "Timestamp,Settlement Point Name,Price\n2024-01-01 00:00,A,1\n2024-01-01 00:00,B,2\n"
+	cases := []struct {
+		in, point string
+		want      error
+	}{
+		{two, "", ErrAmbiguousPoint},
+		{two, "C", ErrNoSuchPoint},
+		{"timestamp,price\n2024-01-01 00:00,1\n", "A", ErrNoSuchPoint},
+	}
+	for _, tc := range cases {
+		_, err := LoadPrices(strings.NewReader(tc.in), "p.csv", PriceOptions{SettlementPoint: tc.point})
+		if !errors.Is(err, tc.want) {
+			t.Errorf("LoadPrices(point %q) = %v, want %v", tc.point, err, tc.want)
+		}
 	}
 }
 

@@ -327,10 +327,14 @@ func readPrices(path, sitePoint, point string, from, to time.Time) (market.Price
 	defer fh.Close()
 	opt := market.PriceOptions{SettlementPoint: point, From: from, To: to}
 	s, err := market.LoadPrices(fh, path, opt)
-	if err != nil && point == "" && sitePoint != "" && strings.Contains(err.Error(), "settlement points, choose one") {
+	if errors.Is(err, market.ErrAmbiguousPoint) && point == "" && sitePoint != "" {
 		if _, serr := fh.Seek(0, io.SeekStart); serr == nil {
 			opt.SettlementPoint = sitePoint
-			s, err = market.LoadPrices(fh, path, opt)
+			if s2, err2 := market.LoadPrices(fh, path, opt); !errors.Is(err2, market.ErrNoSuchPoint) {
+				s, err = s2, err2
+			} else {
+				err = fmt.Errorf("%w (the site's grid.settlement_point %s is not in it: use --settlement-point)", err, sitePoint)
+			}
 		}
 	}
 	if err != nil {
