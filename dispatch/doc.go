@@ -10,15 +10,18 @@
 // charge × 1000 / len(peaks) USD per MW to each peak interval.
 //
 // The optimiser is exact. Without ramp limits the intervals are independent
-// and a merit order per interval is optimal. With ramp limits and a cap
-// that can never bind, each group is solved on its own by dynamic
-// programming over a concave piecewise-linear value function. When a cap
-// can bind and ramps couple time, the groups are coupled and Solve runs
-// Dantzig-Wolfe column generation: each group's ramp DP prices the columns
-// of a master linear programme over the coupled intervals. Every answer
-// carries GapUSD, the difference between a Lagrangian upper bound and the
+// and a merit order per interval is optimal. With ramp limits, each group
+// is solved on its own by dynamic programming over a concave
+// piecewise-linear value function; if the schedules respect the cap
+// together they are optimal. Otherwise the cap couples the groups, and
+// Solve runs Dantzig-Wolfe column generation over windows around the
+// intervals where the cap binds: each group's ramp DP prices the columns of
+// a master linear programme, and the Lagrangian of the cap, evaluated over
+// the whole horizon at the masters' duals, bounds the optimum. Every answer
+// carries GapUSD, the difference between that upper bound and the
 // objective of the schedule returned: 0 where the method is exact by
-// construction, a proven bound otherwise.
+// construction or has converged, a proven bound otherwise (a work budget,
+// or the Lagrangian fallback for caps that bind almost everywhere).
 //
 // Errors: ParseProblem and Validate return an *InvalidError (matching
 // ErrInvalid with errors.Is) that lists every problem found, each a
