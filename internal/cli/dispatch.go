@@ -27,11 +27,11 @@ import (
 const maxProblemBytes = 256 << 20
 
 type dispatchFlags struct {
-	problem, prices, strategy, point, from, to string
-	asJSON                                     bool
-	csvPath, out, writeProblem, writeLP        string
-	hashprice                                  float64
-	maxIterations                              int
+	problem, prices, strategy, point, from, to, tz string
+	asJSON                                         bool
+	csvPath, out, writeProblem, writeLP            string
+	hashprice                                      float64
+	maxIterations                                  int
 }
 
 func newDispatchCmd(e *env) *cobra.Command {
@@ -60,8 +60,9 @@ plain timestamp,price CSV), cut to a window with --from/--to.`,
 	fl.StringVar(&f.prices, "prices", "", "site-file form: power price CSV (ERCOT-style or timestamp,price)")
 	fl.StringVar(&f.strategy, "strategy", "", "site-file form: the strategy of the site file to dispatch (its AI share sets the AI load and the fleet left)")
 	fl.StringVar(&f.point, "settlement-point", "", "settlement point to read from an ERCOT-style price file (default: the site's grid.settlement_point when the file has it)")
-	fl.StringVar(&f.from, "from", "", "first interval kept from the price file: a date (UTC) or an RFC 3339 time")
+	fl.StringVar(&f.from, "from", "", "first interval kept from the price file: a date (midnight in --tz) or an RFC 3339 time")
 	fl.StringVar(&f.to, "to", "", "end (excluded) of the window kept from the price file")
+	fl.StringVar(&f.tz, "tz", "", "time zone (IANA name, such as America/Chicago) of price timestamps without a UTC offset, and of --from/--to dates (default UTC)")
 	fl.Float64Var(&f.hashprice, "hashprice", 0, "site-file form: hashprice in USD per PH/s per day (default: from the site's market section)")
 	fl.BoolVar(&f.asJSON, "json", false, "print JSON")
 	fl.StringVar(&f.csvPath, "csv", "", "write one row per interval (price, each group's MW, AI MW, site MW, reason) to this file")
@@ -168,12 +169,12 @@ func readProblem(path string) (*dispatch.Problem, error) {
 	return p, nil
 }
 
-// parseWindowTime reads --from/--to: a date (midnight UTC) or RFC 3339.
-func parseWindowTime(flag, v string) (time.Time, error) {
+// parseWindowTime reads --from/--to: a date (midnight in loc) or RFC 3339.
+func parseWindowTime(flag, v string, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
@@ -214,18 +215,24 @@ func problemFromSite(path string, f *dispatchFlags) (*dispatch.Problem, []string
 		return nil, nil, badInputf("--strategy %q: %s has %s", f.strategy, path, strings.Join(names, ", "))
 	}
 	st := s.Strategies[i]
-	from, err := parseWindowTime("from", f.from)
+	loc := time.UTC
+	if f.tz != "" {
+		if loc, err = time.LoadLocation(f.tz); err != nil {
+			return nil, nil, badInputf("--tz %q: %v", f.tz, err)
+		}
+	}
+	from, err := parseWindowTime("from", f.from, loc)
 	if err != nil {
 		return nil, nil, err
 	}
-	to, err := parseWindowTime("to", f.to)
+	to, err := parseWindowTime("to", f.to, loc)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
 		return nil, nil, badInputf("--to %s is not after --from %s", f.to, f.from)
 	}
-	series, err := readPrices(f.prices, s.Grid.SettlementPoint, f.point, from, to)
+	series, err := readPrices(f.prices, s.Grid.SettlementPoint, f.point, from, to, loc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -319,13 +326,13 @@ func aiRevenuePerMWh(s *site.Site, itMW, aiMW float64, prices []float64) float64
 
 // readPrices loads the price file; a site's settlement point is the
 // default for a file that lists several.
-func readPrices(path, sitePoint, point string, from, to time.Time) (market.PriceSeries, error) {
+func readPrices(path, sitePoint, point string, from, to time.Time, loc *time.Location) (market.PriceSeries, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return market.PriceSeries{}, badInput(err)
 	}
 	defer fh.Close()
-	opt := market.PriceOptions{SettlementPoint: point, From: from, To: to}
+	opt := market.PriceOptions{SettlementPoint: point, From: from, To: to, Location: loc}
 	s, err := market.LoadPrices(fh, path, opt)
 	if errors.Is(err, market.ErrAmbiguousPoint) && point == "" && sitePoint != "" {
 		if _, serr := fh.Seek(0, io.SeekStart); serr == nil {

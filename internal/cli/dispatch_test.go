@@ -107,6 +107,7 @@ func TestDispatchBadInput(t *testing.T) {
 		{"unknown strategy", []string{example, "--strategy", "moon", "--prices", write("p.csv", "timestamp,price\n2024-01-01 00:00,1\n2024-01-01 01:00,2\n")}, `--strategy "moon": ../../examples/pecos-west.yaml has keep-mining, convert, hybrid`},
 		{"price gap", []string{example, "--strategy", "hybrid", "--prices", write("g.csv", "timestamp,price\n2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 03:00,2\n")}, "g.csv:4: timestamp: gap: 1 missing intervals"},
 		{"bad from", []string{example, "--strategy", "hybrid", "--prices", "x.csv", "--from", "yesterday"}, `--from "yesterday"`},
+		{"bad tz", []string{example, "--strategy", "hybrid", "--prices", "x.csv", "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
