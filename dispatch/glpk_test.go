@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ type genOptions struct {
 	ramps             bool // give groups ramp limits
 	oversubscribed    bool // Σ max_mw above the headroom, so the cap binds
 	fourCP, dr        bool
+	events            int  // DR events spread over the horizon (with dr)
 	series            bool // hashvalue per interval for some groups
 	ppa               bool
 }
@@ -69,9 +71,16 @@ func randomProblem(seed uint64, o genOptions) *Problem {
 	}
 	if o.dr {
 		var ev []int
-		start := rng.IntN(o.intervals)
-		for t := start; t < min(o.intervals, start+1+rng.IntN(6)); t++ {
-			ev = append(ev, t)
+		for k := range max(1, o.events) {
+			start := rng.IntN(o.intervals)
+			if o.events > 0 {
+				start = k*o.intervals/o.events + rng.IntN(o.intervals/o.events/2)
+			}
+			for t := start; t < min(o.intervals, start+1+rng.IntN(6)); t++ {
+				if !slices.Contains(ev, t) {
+					ev = append(ev, t)
+				}
+			}
 		}
 		p.DemandResponse = &DemandResponse{CommittedMW: math.Round(p.TotalMaxMW() * rng.Float64()), PaymentUSDPerMWInterval: 8, EventIntervals: ev}
 	}
@@ -141,6 +150,7 @@ func TestSolveMatchesGLPK(t *testing.T) {
 		{"ramps, cap slack, 4CP", genOptions{intervals: 96, groups: 4, ramps: true, fourCP: true, ppa: true}, 10},
 		{"ramps with DR", genOptions{intervals: 96, groups: 5, ramps: true, dr: true, fourCP: true}, 15},
 		{"ramps, cap binds", genOptions{intervals: 60, groups: 4, ramps: true, oversubscribed: true}, 15},
+		{"ramps, DR events far apart", genOptions{intervals: 600, groups: 4, ramps: true, dr: true, events: 4}, 8},
 		{"ramps, cap binds, everything", genOptions{intervals: 80, groups: 6, ramps: true, oversubscribed: true, fourCP: true, dr: true, series: true}, 15},
 	}
 	for _, tc := range cases {
