@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// smallestNormal is the smallest positive normal float64, 2^-1022.
+const smallestNormal = 0x1p-1022
+
 // The search interval of IRR and XIRR, and Excel's default first guess.
 const (
 	minRate   = -0.9999
@@ -229,6 +232,17 @@ func (c dated) signed(r float64) (v, abs float64) {
 // first bracket Newton's iterates reveal; else a bracket scan and Brent's
 // method.
 func solveRate[C rateCurve](c C, guess float64) (float64, error) {
+	r, err := findRate(c, guess)
+	if err == nil && !isRoot(c, r) {
+		// A bracket whose ends underflowed to subnormals (a rate near
+		// -100% over a long span) can yield a "root" that is none.
+		return 0, ErrNoConvergence
+	}
+	return r, err
+}
+
+// findRate is solveRate's search, before the final check of the residual.
+func findRate[C rateCurve](c C, guess float64) (float64, error) {
 	res := newton(c, guess)
 	if res.converged && isRoot(c, res.root) {
 		return res.root, nil
@@ -253,6 +267,11 @@ func solveRate[C rateCurve](c C, guess float64) (float64, error) {
 // r = -1 the value can overflow into a zero step far from any root.
 func isRoot[C rateCurve](c C, r float64) bool {
 	v, abs := c.signed(r)
+	// Terms that underflowed to subnormals (rates near -100% over long
+	// spans) carry no information: that is not a root.
+	if abs < smallestNormal {
+		return false
+	}
 	return math.Abs(v) <= residualTol*abs
 }
 
