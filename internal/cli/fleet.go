@@ -729,46 +729,13 @@ func appendStatusRow(b []byte, r *statusRow) []byte {
 	b = append(b, `,"power_limit_w":`...)
 	b = appendJSONFloat(b, r.PowerLimitW)
 	b = append(b, `,"temps_c":`...)
-	if r.TempsC == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, t := range r.TempsC {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONFloat(b, t)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONList(b, r.TempsC, appendJSONFloat)
 	b = append(b, `,"fans_rpm":`...)
-	if r.FansRPM == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, f := range r.FansRPM {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(f), 10)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONList(b, r.FansRPM, func(b []byte, f int) []byte { return strconv.AppendInt(b, int64(f), 10) })
 	b = append(b, `,"mode":`...)
 	b = appendJSONString(b, r.Mode)
 	b = append(b, `,"errors":`...)
-	if r.Errors == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, e := range r.Errors {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, e)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONList(b, r.Errors, appendJSONString)
 	b = append(b, `,"ok":`...)
 	b = strconv.AppendBool(b, r.OK)
 	b = append(b, `,"error":`...)
@@ -847,4 +814,20 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendJSONList appends xs as a JSON array of elements written by elem,
+// or null for a nil slice, as encoding/json does.
+func appendJSONList[T any](b []byte, xs []T, elem func([]byte, T) []byte) []byte {
+	if xs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, x)
+	}
+	return append(b, ']')
 }
