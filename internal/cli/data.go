@@ -73,6 +73,17 @@ cache directory ($HASHPIVOT_CACHE_DIR, else $XDG_CACHE_HOME/hashpivot, else
 	return cmd
 }
 
+// fetchTarget resolves a fetcher's base URL (--base-url, then the
+// environment variable env, then def) and the cache directory.
+func fetchTarget(baseURL, env, def, cacheDirFlag string) (base, dir string, err error) {
+	base = urlFlag(baseURL, env, def)
+	if err := checkBaseURL("base-url", base); err != nil {
+		return "", "", err
+	}
+	dir, err = resolveCacheDir(cacheDirFlag)
+	return base, dir, err
+}
+
 // resolveCacheDir applies --cache-dir, then the environment.
 func resolveCacheDir(flag string) (string, error) {
 	if flag != "" {
@@ -272,11 +283,7 @@ func newFetchDifficultyCmd(e *env, o *dataOpts) *cobra.Command {
 		Example: "  hashpivot data fetch difficulty",
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			mp := urlFlag(baseURL, envMempoolURL, market.DefaultMempoolURL)
-			if err := checkBaseURL("base-url", mp); err != nil {
-				return err
-			}
-			dir, err := resolveCacheDir(o.cacheDir)
+			mp, dir, err := fetchTarget(baseURL, envMempoolURL, market.DefaultMempoolURL, o.cacheDir)
 			if err != nil {
 				return err
 			}
@@ -305,11 +312,7 @@ func newFetchFeesCmd(e *env, o *dataOpts) *cobra.Command {
 			if days <= 0 {
 				return badInputf("--days: must be > 0 (got %d)", days)
 			}
-			mp := urlFlag(baseURL, envMempoolURL, market.DefaultMempoolURL)
-			if err := checkBaseURL("base-url", mp); err != nil {
-				return err
-			}
-			dir, err := resolveCacheDir(o.cacheDir)
+			mp, dir, err := fetchTarget(baseURL, envMempoolURL, market.DefaultMempoolURL, o.cacheDir)
 			if err != nil {
 				return err
 			}
@@ -357,11 +360,7 @@ func newFetchERCOTCmd(e *env, o *dataOpts) *cobra.Command {
 			if m != market.ERCOTRealTime && m != market.ERCOTDayAhead {
 				return badInputf("--market %q: want rt (real-time, 15 min) or dam (day-ahead, hourly)", mkt)
 			}
-			base := urlFlag(baseURL, envERCOTURL, market.DefaultERCOTURL)
-			if err := checkBaseURL("base-url", base); err != nil {
-				return err
-			}
-			dir, err := resolveCacheDir(o.cacheDir)
+			base, dir, err := fetchTarget(baseURL, envERCOTURL, market.DefaultERCOTURL, o.cacheDir)
 			if err != nil {
 				return err
 			}
