@@ -48,6 +48,8 @@ type kernel struct {
 	service    []float64 // interest + principal
 	df         []float64 // discount factor of month i: (1+r_m)^-(i+1)
 	fixE       []float64 // AI revenue - opex, for a lease paid in full
+	fixTaxY    []float64 // per 12-month year: Σ fixTax
+	serviceY   []float64 // per 12-month year: Σ service
 	contracted bool
 	aiPower    bool // the landlord pays AI power
 	noAI       bool // no AI revenue in any month
@@ -101,6 +103,15 @@ func newKernel(m *Model) kernel {
 		k.fixCash[i] = m.salvage[i] - m.capex[i]*(1-m.debtShare) - k.service[i]
 		df *= disc
 		k.df[i] = df
+	}
+	for y0 := 0; y0 < n; y0 += 12 {
+		var ft, sv float64
+		for i := y0; i < min(y0+12, n); i++ {
+			ft += k.fixTax[i]
+			sv += k.service[i]
+		}
+		k.fixTaxY = append(k.fixTaxY, ft)
+		k.serviceY = append(k.serviceY, sv)
 	}
 	return k
 }
@@ -195,9 +206,12 @@ type StrategyResult struct {
 // Strategy evaluates strategy k on the path of the last Market call. lease,
 // when non-nil, replaces the path's LeaseFactor (a tenant default depends
 // on when the strategy's lease starts, see Model.LeaseStart). The formulas
-// are Model.Run's; the loop is split in a monthly EBITDA pass (with a
-// shortcut when the AI revenue is a lease paid in full with power passed
-// through) and a pass that adds tax, FCF and discounting year by year.
+// are Model.Run's, evaluated 12-month year by 12-month year in one pass
+// over the months: EBITDA, cash before tax, the streamed moments, the
+// discounted sum and the running cash of a year's months, then the year's
+// tax (losses carried forward; its fixed part summed once in NewBatch)
+// taken in its last month. A lease paid in full with power passed through
+// (or no AI at all) takes a shortcut for EBITDA.
 func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyResult) {
 	kn := &b.ks[k]
 	p := st.path
@@ -220,31 +234,37 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 	fcf = fcf[:n]
 	margin := st.margin[:n]
 	fast := (kn.noAI || kn.contracted && lease == nil) && !kn.aiPower
-	var aiF, power []float64
 	if !fast {
+		// The general EBITDA first, in a pass of its own; the year loop
+		// below then takes it as given.
 		if lease == nil {
 			lease = p.LeaseFactor
 		}
 		lease = lease[:n]
-		aiF = lease
+		aiF := lease
 		if !kn.contracted {
 			aiF = p.GPUPriceFactor[:n]
 		}
-		power = p.PowerUSDPerMWh[:n]
+		ebitdaGeneral(eb, fcf, kn, margin, lease, aiF, p.PowerUSDPerMWh[:n])
 	}
-	// EBITDA and cash before tax of each month, then the tax of each
-	// 12-month year (losses carried forward) taken in its last month. Each
-	// loop is a small function of its own: few live slices, no spills.
-	if fast {
-		ebitdaLease(eb, fcf, kn.share[:n], margin, kn.fixE[:n], kn.fixCash[:n])
-	} else {
-		ebitdaGeneral(eb, fcf, kn, margin, lease, aiF, power)
-	}
-	var carry float64
+	var carry, npv, cum, minCash float64
 	minDSCR := math.Inf(1)
-	for y0 := 0; y0 < n; y0 += 12 {
+	r.Terminal = 0
+	for y, y0 := 0, 0; y0 < n; y, y0 = y+1, y0+12 {
 		end := min(y0+12, n)
-		taxable := sum2(eb[y0:end], kn.fixTax[y0:end])
+		acc := yearAcc{cum: cum, minCash: minCash}
+		switch {
+		case !fast:
+			acc.given(eb[y0:end], fcf[y0:end], kn.df[y0:end])
+		case r.S1 != nil:
+			acc.leaseMoments(eb[y0:end], fcf[y0:end], kn, y0, margin[y0:end], r.Ref[y0:end], r.S1[y0:end], r.S2[y0:end])
+		default:
+			acc.lease(eb[y0:end], fcf[y0:end], kn, y0, margin[y0:end])
+		}
+		if !fast && r.S1 != nil {
+			moments(eb[y0:end], r.Ref[y0:end], r.S1[y0:end], r.S2[y0:end])
+		}
+		taxable := acc.sumE + kn.fixTaxY[y]
 		tax := 0.0
 		if taxable < 0 {
 			carry -= taxable
@@ -254,38 +274,99 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 			tax = (taxable - used) * kn.taxRate
 		}
 		fcf[end-1] -= tax
+		npv += acc.npv - tax*kn.df[end-1]
+		cum = acc.cum - tax
+		if end == n && kn.m.terminal {
+			r.Terminal = b.terminal(kn, st, eb)
+			fcf[n-1] += r.Terminal
+			npv += r.Terminal * kn.df[n-1]
+			cum += r.Terminal
+		}
+		minCash = min(acc.minCash, cum)
 		if kn.hasDebt {
-			cash := sum2(eb[y0:end], nil) - tax
-			if service := sum2(kn.service[y0:end], nil); service > 0 {
-				minDSCR = min(minDSCR, cash/service)
+			if service := kn.serviceY[y]; service > 0 {
+				minDSCR = min(minDSCR, (acc.sumE-tax)/service)
 			}
 		}
 	}
-	if r.S1 != nil {
-		moments(eb, r.Ref[:n], r.S1[:n], r.S2[:n])
-	}
-	r.Terminal = 0
-	if kn.m.terminal {
-		r.Terminal = b.terminal(kn, st, eb)
-		fcf[n-1] += r.Terminal
-	}
-	npv, minCash := discount(fcf, kn.df[:n])
 	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
 }
 
-// ebitdaLease is EBITDA_i = share_i × margin_i + (lease - opex)_i and
-// cash before tax = EBITDA_i + fixCash_i.
-func ebitdaLease(eb, fcf, share, margin, fixE, fixCash []float64) {
-	fcf, share, margin, fixE, fixCash = fcf[:len(eb)], share[:len(eb)], margin[:len(eb)], fixE[:len(eb)], fixCash[:len(eb)]
+// yearAcc gathers one year's months of a strategy: Σ EBITDA, Σ cash before
+// tax × discount factor, and the running cash and its lowest value (carried
+// in from the years before) at the end of every month but the year's last,
+// which only the year's tax (and in the last year the terminal value)
+// completes. Each of its loops is a small method of its
+// own, so that the few slices it reads stay in registers.
+type yearAcc struct {
+	sumE, npv, cum, minCash float64
+}
+
+// lease computes EBITDA_i = share_i × margin_i + (lease - opex)_i and cash
+// before tax EBITDA_i + fixCash_i for the months of eb, which start at
+// month y0 of kn's arrays.
+func (a *yearAcc) lease(eb, fcf []float64, kn *kernel, y0 int, margin []float64) {
+	n := len(eb)
+	fcf, margin = fcf[:n], margin[:n]
+	share, fixE, fixCash, df := kn.share[y0:y0+n], kn.fixE[y0:y0+n], kn.fixCash[y0:y0+n], kn.df[y0:y0+n]
+	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
 	for i := range eb {
 		e := share[i]*margin[i] + fixE[i]
-		eb[i] = e
-		fcf[i] = e + fixCash[i]
+		f := e + fixCash[i]
+		eb[i], fcf[i] = e, f
+		sumE += e
+		npv += f * df[i]
+		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
+			minCash = cum
+		}
+		cum += f
 	}
+	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
+}
+
+// leaseMoments is lease that also adds EBITDA_i - ref_i and its square to
+// s1 and s2 (the streamed moments across paths).
+func (a *yearAcc) leaseMoments(eb, fcf []float64, kn *kernel, y0 int, margin, ref, s1, s2 []float64) {
+	n := len(eb)
+	fcf, margin, ref, s1, s2 = fcf[:n], margin[:n], ref[:n], s1[:n], s2[:n]
+	share, fixE, fixCash, df := kn.share[y0:y0+n], kn.fixE[y0:y0+n], kn.fixCash[y0:y0+n], kn.df[y0:y0+n]
+	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
+	for i := range eb {
+		e := share[i]*margin[i] + fixE[i]
+		f := e + fixCash[i]
+		eb[i], fcf[i] = e, f
+		sumE += e
+		npv += f * df[i]
+		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
+			minCash = cum
+		}
+		cum += f
+		d := e - ref[i]
+		s1[i] += d
+		s2[i] += d * d
+	}
+	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
+}
+
+// given gathers months whose EBITDA and cash before tax are computed.
+func (a *yearAcc) given(eb, fcf, df []float64) {
+	fcf, df = fcf[:len(eb)], df[:len(eb)]
+	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
+	for i, e := range eb {
+		f := fcf[i]
+		sumE += e
+		npv += f * df[i]
+		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
+			minCash = cum
+		}
+		cum += f
+	}
+	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
 }
 
 // ebitdaGeneral is Model.Run's EBITDA with the AI revenue following the
-// lease (or GPU price) factor and the AI power bill the power price.
+// lease (or GPU price) factor and the AI power bill the power price; fcf
+// gets the cash before tax.
 func ebitdaGeneral(eb, fcf []float64, kn *kernel, margin, lease, aiF, power []float64) {
 	n := len(eb)
 	fcf, margin, lease, aiF, power = fcf[:n], margin[:n], lease[:n], aiF[:n], power[:n]
@@ -301,22 +382,6 @@ func ebitdaGeneral(eb, fcf []float64, kn *kernel, margin, lease, aiF, power []fl
 	}
 }
 
-// sum2 is Σ a_i + b_i (b may be nil).
-func sum2(a, b []float64) float64 {
-	var s float64
-	if b == nil {
-		for _, v := range a {
-			s += v
-		}
-		return s
-	}
-	b = b[:len(a)]
-	for i, v := range a {
-		s += v + b[i]
-	}
-	return s
-}
-
 // moments adds e_i - ref_i to s1 and its square to s2.
 func moments(eb, ref, s1, s2 []float64) {
 	ref, s1, s2 = ref[:len(eb)], s1[:len(eb)], s2[:len(eb)]
@@ -325,29 +390,6 @@ func moments(eb, ref, s1, s2 []float64) {
 		s1[i] += d
 		s2[i] += d * d
 	}
-}
-
-// discount returns Σ fcf_i df_i (two interleaved sums) and the lowest
-// running sum of fcf (<= 0).
-func discount(fcf, df []float64) (npv, minCash float64) {
-	df = df[:len(fcf)]
-	var npvE, npvO, cum float64
-	i := 0
-	for ; i+1 < len(fcf); i += 2 {
-		a, c := fcf[i], fcf[i+1]
-		npvE += a * df[i]
-		npvO += c * df[i+1]
-		cum += a
-		minCash = min(minCash, cum)
-		cum += c
-		minCash = min(minCash, cum)
-	}
-	if i < len(fcf) {
-		npvE += fcf[i] * df[i]
-		cum += fcf[i]
-		minCash = min(minCash, cum)
-	}
-	return npvE + npvO, minCash
 }
 
 // terminal is Model.terminalValue from the last twelve months' EBITDA of

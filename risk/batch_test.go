@@ -2,7 +2,6 @@ package risk
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/hashpivot/hashpivot/plan"
@@ -81,7 +80,7 @@ func TestBatchMatchesRun(t *testing.T) {
 			sub := b.SubsidyBTC()
 			lease := make([]float64, n)
 			for j := range 50 {
-				g.Fill(rand.NewPCG(7, uint64(j)), p, sc)
+				g.Fill(NewStream(7, uint64(j)), p, sc)
 				if g.DirectHashprice() {
 					// Model.Run needs a BTC price and a difficulty: any pair
 					// with the drawn hashprice will do.

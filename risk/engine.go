@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -17,7 +16,7 @@ import (
 // Options are the settings of a run.
 type Options struct {
 	Paths   int    // number of market paths (>= 1)
-	Seed    uint64 // path j draws from rand.NewPCG(Seed, j)
+	Seed    uint64 // path j draws from NewStream(Seed, j)
 	Workers int    // goroutines; <= 0 means runtime.NumCPU()
 	// Fan collects monthly P5/P50/P95 of hashprice and of each strategy's
 	// cash flow (for the report's fan charts).
@@ -209,7 +208,7 @@ func (e *engine) prepareStatic() {
 
 // worker is one goroutine's scratch space.
 type worker struct {
-	pcg    rand.PCG
+	src    Stream
 	path   *plan.Path
 	ms     *plan.MarketState
 	res    []plan.StrategyResult
@@ -378,8 +377,8 @@ func (e *engine) submit(p *partial) {
 
 // path evaluates path j on worker w, adding to chunk partial p.
 func (e *engine) path(w *worker, j int, p *partial) {
-	w.pcg.Seed(e.opts.Seed, uint64(j))
-	e.gen.Fill(&w.pcg, w.path, w.sc)
+	w.src.Seed(e.opts.Seed, uint64(j))
+	e.gen.Fill(&w.src, w.path, w.sc)
 	b := e.batch
 	if e.gen.DirectHashprice() {
 		b.MarketHashprice(w.path, w.sc.HashpriceTH, w.ms)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +48,7 @@ func TestVolZeroEqualsPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, sc := g.NewPath(), g.NewScratch()
-			g.Fill(rand.NewPCG(1, 3), p, sc)
+			g.Fill(NewStream(1, 3), p, sc)
 			for i := range det.BTCPriceUSD {
 				for _, c := range []struct {
 					what      string
@@ -122,12 +121,12 @@ func TestGBMMoments(t *testing.T) {
 	}
 	const paths = 200_000
 	p, sc := g.NewPath(), g.NewScratch()
-	var pcg rand.PCG
+	var src Stream
 	xs := make([]float64, paths)
 	ratio := make([]float64, paths)
 	for j := range paths {
-		pcg.Seed(9, uint64(j))
-		g.Fill(&pcg, p, sc)
+		src.Seed(9, uint64(j))
+		g.Fill(&src, p, sc)
 		ratio[j] = p.BTCPriceUSD[12] / p.BTCPriceUSD[0]
 		xs[j] = math.Log(ratio[j])
 	}

@@ -12,7 +12,7 @@ func TestExp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(x float64) {
 		t.Helper()
-		got, want := exp(x), math.Exp(x)
+		got, want := exp1(x), math.Exp(x)
 		if got == want {
 			return
 		}
@@ -31,24 +31,41 @@ func TestExp(t *testing.T) {
 	}
 }
 
-func BenchmarkExp(b *testing.B) {
-	x, s := 0.001, 0.0
+// exp1 is e^x through scaleExp.
+func exp1(x float64) float64 {
+	var out [1]float64
+	scaleExp(out[:], []float64{x}, 1)
+	return out[0]
+}
+
+// BenchmarkScaleExp is scaleExp over a path's 180 months (ns/op / 180 is
+// the cost of one exponential); BenchmarkMathExp is the same loop calling
+// math.Exp.
+func BenchmarkScaleExp(b *testing.B) {
+	x, out := expArgs(), make([]float64, 180)
 	b.ReportAllocs()
 	for b.Loop() {
-		s += exp(x)
-		x += 1e-9
+		scaleExp(out, x, 2)
 	}
-	_ = s
 }
 
 func BenchmarkMathExp(b *testing.B) {
-	x, s := 0.001, 0.0
+	x, out := expArgs(), make([]float64, 180)
 	b.ReportAllocs()
 	for b.Loop() {
-		s += math.Exp(x)
-		x += 1e-9
+		for i, v := range x {
+			out[i] = 2 * math.Exp(v)
+		}
 	}
-	_ = s
+}
+
+func expArgs() []float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := make([]float64, 180)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	return x
 }
 
 func BenchmarkMulAdd(b *testing.B) {

@@ -26,21 +26,23 @@ const flowTol = 1e-6
 //     once a step is below 1e-4 x (cubic convergence leaves an error near
 //     1e-12 in x, below 1e-8 in the annual rate; TestConversionIRR checks
 //     it against finance.IRR); when Halley
-//     fails it falls back to finance.IRR, with buf (capacity len(fcf)+1)
-//     for the flows.
+//     fails it falls back to finance.IRR; buf (capacity len(fcf)) holds
+//     the flows.
 func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 	base = base[:len(fcf)]
+	if cap(buf) < len(fcf) {
+		buf = make([]float64, len(fcf))
+	}
+	d := buf[:len(fcf)]
 	first := 0.0
 	pos := false
 	for i, f := range fcf {
-		d := f - base[i]
-		if first == 0 && math.Abs(d) > flowTol {
-			first = d
+		v := f - base[i]
+		d[i] = v
+		if first == 0 && math.Abs(v) > flowTol {
+			first = v
 		}
-		if d > flowTol {
-			pos = true
-			break
-		}
+		pos = pos || v > flowTol
 	}
 	switch {
 	case first > 0:
@@ -52,13 +54,11 @@ func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 	}
 	x := x0
 	for range 50 {
-		g, s1, s2 := powerSums(fcf, base, x)
-		// g' = Σ i d_i x^(i-1), g'' = Σ i(i-1) d_i x^(i-2). Halley's step is
-		// Newton's divided by 1 - L/2, L = g g''/g'²; far from a root
-		// (|L| >= 1) it can stall, so Newton's step is taken there, and only
-		// a small step inside that region counts as converged.
-		dg := s1 / x
-		ddg := (s2 - s1) / (x * x)
+		g, dg, ddg := polyDerivs(d, x)
+		// Halley's step is Newton's divided by 1 - L/2, L = g g''/g'²; far
+		// from a root (|L| >= 1) it can stall, so Newton's step is taken
+		// there, and only a small step inside that region counts as
+		// converged.
 		if dg == 0 || math.IsNaN(g) || math.IsInf(g, 0) || math.IsInf(dg, 0) || math.IsNaN(ddg) || math.IsInf(ddg, 0) {
 			break
 		}
@@ -77,50 +77,45 @@ func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 		}
 		x = nx
 	}
-	buf = append(buf[:0], 0)
-	for i, f := range fcf {
-		buf = append(buf, f-base[i])
-	}
-	r, err := finance.IRR(buf)
+	r, err := finance.IRR(append([]float64{0}, d...))
 	if err != nil {
 		return math.NaN()
 	}
 	return finance.AnnualFromMonthly(r)
 }
 
-// powerSums returns Σ d_i x^i, Σ i d_i x^i and Σ i² d_i x^i for
-// d_i = a_i - b_i, in two interleaved chains (even and odd i) so that the
-// multiplications of consecutive months do not wait on each other.
-func powerSums(a, b []float64, x float64) (g, s1, s2 float64) {
-	n := len(a)
-	b = b[:n]
-	x2 := x * x
-	xe, xo := 1.0, x
-	fe, fo := 0.0, 1.0
-	var ge, gO, he, ho, qe, qo float64
-	i := 0
-	for ; i+1 < n; i += 2 {
-		te := (a[i] - b[i]) * xe
-		to := (a[i+1] - b[i+1]) * xo
-		ge += te
-		gO += to
-		te *= fe
-		to *= fo
-		he += te
-		ho += to
-		qe += fe * te
-		qo += fo * to
-		xe *= x2
-		xo *= x2
-		fe += 2
-		fo += 2
+// polyDerivs returns g(x) = Σ d_i x^i and its first and second
+// derivatives by Horner's rule, run on the two halves of d at once
+// (g = L + x^m H, m = len(d)/2) so that the two chains of multiply-adds
+// do not wait on each other (four chains are slower: too few registers).
+func polyDerivs(d []float64, x float64) (g, g1, g2 float64) {
+	m := len(d) / 2
+	lo, hi := d[:m], d[m:]
+	var p, q, r, P, Q, R float64 // L, L', L''/2 and H, H', H''/2
+	if len(hi) > m {
+		P = hi[m]
 	}
-	if i < n {
-		t := (a[i] - b[i]) * xe
-		ge += t
-		t *= fe
-		he += t
-		qe += fe * t
+	hi = hi[:m]
+	xm := 1.0
+	for j := m - 1; j >= 0; j-- {
+		r = r*x + q
+		q = q*x + p
+		p = p*x + lo[j]
+		R = R*x + Q
+		Q = Q*x + P
+		P = P*x + hi[j]
+		xm *= x
 	}
-	return ge + gO, he + ho, qe + qo
+	// With x^m: (x^m H)' = x^m H' + m x^(m-1) H and
+	// (x^m H)'' = x^m H'' + 2m x^(m-1) H' + m(m-1) x^(m-2) H.
+	fm := float64(m)
+	xm1 := fm * xm / x        // m x^(m-1)
+	xm2 := (fm - 1) * xm1 / x // m(m-1) x^(m-2)
+	if m == 0 {
+		xm1, xm2 = 0, 0
+	}
+	g = p + xm*P
+	g1 = q + xm*Q + xm1*P
+	g2 = 2*r + xm*2*R + 2*xm1*Q + xm2*P
+	return g, g1, g2
 }

@@ -88,3 +88,30 @@ func BenchmarkConversionIRR(b *testing.B) {
 		conversionIRR(w.res[1].FCF, w.res[e.base].FCF, e.guess[1], w.buf)
 	}
 }
+
+// TestPolyDerivs checks Horner's two halves against the sums written out
+// term by term with math.Pow, for lengths that split evenly and not.
+func TestPolyDerivs(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 7, 180, 181} {
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = math.Sin(float64(i) + 1)
+		}
+		const x = 0.97
+		var g, g1, g2 float64
+		for i, v := range d {
+			fi := float64(i)
+			g += v * math.Pow(x, fi)
+			if i > 0 {
+				g1 += fi * v * math.Pow(x, fi-1)
+			}
+			if i > 1 {
+				g2 += fi * (fi - 1) * v * math.Pow(x, fi-2)
+			}
+		}
+		a, b, c := polyDerivs(d, x)
+		if !near(a, g, 1e-12) || !near(b, g1, 1e-12) || !near(c, g2, 1e-12) {
+			t.Errorf("n=%d: polyDerivs = %v, %v, %v; term by term %v, %v, %v", n, a, b, c, g, g1, g2)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/hashpivot/hashpivot/bitcoin"
 	"github.com/hashpivot/hashpivot/plan"
@@ -267,7 +266,7 @@ func (g *Generator) NewPath() *plan.Path {
 // difficulty noise, tenant), so a generator seeded alike gives the same path.
 // With DirectHashprice, the hashprice goes to sc.HashpriceTH and p's BTC
 // price and difficulty stay unset (NaN).
-func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
+func (g *Generator) Fill(src *Stream, p *plan.Path, sc *Scratch) {
 	n := g.n
 	inc := sc.inc[:n]
 	inc[0] = 0
@@ -278,7 +277,7 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	case g.boot != nil:
 		g.bootstrap(inc[1:], src)
 	case g.sigB > 0:
-		gaussSteps(inc[1:], g.lgp+g.adjB, g.sigB, src)
+		normals(inc[1:], g.lgp+g.adjB, g.sigB, src)
 	default:
 		btcRandom = false
 		for i := 1; i < n; i++ {
@@ -292,7 +291,7 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 	fees := p.FeesBTC[:n]
 	lsf := g.lsf[:n] // ln((s_i+f_i)/(s_0+f_0)) for the hashprice
 	if g.sigF > 0 {
-		gaussSteps(fees[1:], g.adjF, g.sigF, src)
+		normals(fees[1:], g.adjF, g.sigF, src)
 		scaleExp(fees[1:], fees[1:], g.feeMean)
 		if g.feedback {
 			lsf = sc.lsf[:n]
@@ -306,7 +305,7 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 		ou(p.PowerUSDPerMWh[1:n], g.pwDet[1:n], g.pwMean, g.pwA, g.sigPw, src)
 	}
 	if g.gpu && g.sigG > 0 {
-		gaussSteps(p.GPUPriceFactor[1:n], g.adjG, g.sigG, src)
+		normals(p.GPUPriceFactor[1:n], g.adjG, g.sigG, src)
 		compound(p.GPUPriceFactor[:n], p.GPUPriceFactor[:n], 1)
 		gpu, det := p.GPUPriceFactor[:n], g.gpuDet[:n]
 		for i := range gpu {
@@ -321,7 +320,7 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 		x := sc.x[:n]
 		noise := sc.noise[:n]
 		if g.sigH > 0 {
-			gaussSteps(noise, g.lgd+g.adjH, g.sigH, src)
+			normals(noise, g.lgd+g.adjH, g.sigH, src)
 		} else {
 			for i := range noise {
 				noise[i] = g.lgd
@@ -337,7 +336,7 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 			skip := 0.0
 			if g.tenantQ < 1 {
 				// Months to the next default: geometric, P(k) = (1-q)^k q.
-				skip = math.Floor(math.Log(unit(src)) / g.lnTenant)
+				skip = math.Floor(math.Log(src.unit()) / g.lnTenant)
 			}
 			if float64(t)+1+skip >= float64(n) {
 				break
@@ -351,40 +350,28 @@ func (g *Generator) Fill(src *rand.PCG, p *plan.Path, sc *Scratch) {
 // The loops of Fill are small functions of their own, so that each keeps
 // its few values in registers.
 
-// gaussSteps sets out[i] = mu + sig z_i, z standard normal.
-func gaussSteps(out []float64, mu, sig float64, src *rand.PCG) {
-	for i := range out {
-		out[i] = mu + sig*normal(src)
-	}
-}
-
-// scaleExp sets out[i] = c e^x[i].
-func scaleExp(out, x []float64, c float64) {
-	x = x[:len(out)]
-	for i := range out {
-		out[i] = c * exp(x[i])
-	}
-}
-
-// compound sets out[0] = v0 and out[i] = out[i-1] e^inc[i].
+// compound sets out[0] = v0 and out[i] = out[i-1] e^inc[i] (out may be
+// inc).
 func compound(out, inc []float64, v0 float64) {
-	inc = inc[:len(out)]
+	scaleExp(out[1:], inc[1:len(out)], 1)
 	v := v0
 	out[0] = v
 	for i := 1; i < len(out); i++ {
-		v *= exp(inc[i])
+		v *= out[i]
 		out[i] = v
 	}
 }
 
 // ou sets out[i] = mean e^(det[i] + u_i) with u_{i+1} = a u_i + sig z.
-func ou(out, det []float64, mean, a, sig float64, src *rand.PCG) {
+func ou(out, det []float64, mean, a, sig float64, src *Stream) {
 	det = det[:len(out)]
+	normals(out, 0, sig, src)
 	u := 0.0
 	for i := range out {
-		u = a*u + sig*normal(src)
-		out[i] = mean * exp(det[i]+u)
+		u = a*u + out[i]
+		out[i] = det[i] + u
 	}
+	scaleExp(out, out, mean)
 }
 
 // feedback runs the difficulty recursion: with c_i = lsf_i + Σ_{k<=i}
@@ -404,11 +391,11 @@ func feedback(x, inc, lsf, step []float64, elast float64) {
 }
 
 // bootstrap fills inc with historical returns drawn in circular blocks.
-func (g *Generator) bootstrap(inc []float64, src *rand.PCG) {
+func (g *Generator) bootstrap(inc []float64, src *Stream) {
 	pos, left := 0, 0
 	for i := range inc {
 		if left == 0 {
-			pos, left = int(intN(src, uint64(len(g.boot)))), g.block
+			pos, left = int(src.intN(uint64(len(g.boot)))), g.block
 		}
 		inc[i] = g.boot[pos]
 		if pos++; pos == len(g.boot) {

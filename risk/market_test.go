@@ -61,7 +61,7 @@ func TestTenantDefaultRate(t *testing.T) {
 	const n = 50_000
 	hit := 0
 	for j := range n {
-		g.Fill(rand.NewPCG(4, uint64(j)), p, sc)
+		g.Fill(NewStream(4, uint64(j)), p, sc)
 		if len(sc.Events) > 0 && sc.Events[0] < 12 {
 			hit++
 		}
@@ -87,7 +87,7 @@ func TestProcessMeans(t *testing.T) {
 	months := []int{1, 6, 60, 119}
 	fees, power, gpu := make([][]float64, len(months)), make([][]float64, len(months)), make([][]float64, len(months))
 	for j := range n {
-		g.Fill(rand.NewPCG(8, uint64(j)), p, sc)
+		g.Fill(NewStream(8, uint64(j)), p, sc)
 		for k, m := range months {
 			fees[k] = append(fees[k], p.FeesBTC[m])
 			power[k] = append(power[k], p.PowerUSDPerMWh[m])
@@ -148,7 +148,7 @@ func TestBootstrapDrawsHistory(t *testing.T) {
 	g := generator(t, s, hist)
 	centred, _ := centreReturns(hist, s.Risk.BTC.DriftPerYear)
 	p, sc := g.NewPath(), g.NewScratch()
-	g.Fill(rand.NewPCG(1, 1), p, sc)
+	g.Fill(NewStream(1, 1), p, sc)
 	for i := 1; i < len(p.BTCPriceUSD); i++ {
 		r := math.Log(p.BTCPriceUSD[i] / p.BTCPriceUSD[i-1])
 		k := slices.IndexFunc(centred, func(c float64) bool { return math.Abs(c-r) < 1e-9 })
@@ -219,8 +219,8 @@ func TestDifficultyFeedback(t *testing.T) {
 	p, sc := g.NewPath(), g.NewScratch()
 	n := g.Months()
 	for j := range 20 {
-		g.Fill(rand.NewPCG(2, uint64(j)), p, sc)
-		src := rand.NewPCG(2, uint64(j))
+		g.Fill(NewStream(2, uint64(j)), p, sc)
+		src := NewStream(2, uint64(j))
 		sigB, sigH := 0.6/math.Sqrt(12), 0.2/math.Sqrt(12)
 		price := []float64{s.Market.BTCPriceUSD}
 		for i := 1; i < n; i++ {

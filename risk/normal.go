@@ -3,8 +3,47 @@ package risk
 import (
 	"math"
 	"math/bits"
-	"math/rand/v2"
 )
+
+// Stream is one market path's random number generator: SplitMix64 (Steele,
+// Lea and Flood, "Fast Splittable Pseudorandom Number Generators", OOPSLA
+// 2014; it passes TestU01's BigCrush), a Weyl sequence s += γ run through a
+// bijective mixer. Its whole state is one word, so the Monte Carlo's loops
+// keep it in a register and draw a variate with two multiplications —
+// several times cheaper than math/rand/v2's PCG behind a pointer.
+//
+// Path j of seed S starts at mix(j ^ mix(S)), a pseudo-random point of the
+// 2^64-long sequence: two paths overlap only if their starts fall within a
+// few hundred steps of each other, about 1 chance in 10^4 for a million
+// paths, and an overlap would repeat draws, not bias them.
+type Stream struct{ s uint64 }
+
+// golden is γ = 2^64/φ, odd, the Weyl increment of SplitMix64.
+const golden = 0x9e3779b97f4a7c15
+
+// NewStream returns path's stream of seed.
+func NewStream(seed, path uint64) *Stream {
+	var r Stream
+	r.Seed(seed, path)
+	return &r
+}
+
+// Seed resets r to path's stream of seed.
+func (r *Stream) Seed(seed, path uint64) { r.s = mix64(path ^ mix64(seed+golden)) }
+
+// Uint64 returns the next 64 uniform bits.
+func (r *Stream) Uint64() uint64 {
+	r.s += golden
+	return mix64(r.s)
+}
+
+// mix64 is SplitMix64's output function (Stafford's "Mix13" variant of
+// MurmurHash3's finaliser), a bijection of 64-bit words.
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
 
 // Ziggurat tables for the standard normal (Marsaglia and Tsang, "The
 // Ziggurat Method for Generating Random Variables", J. Stat. Softw. 5(8),
@@ -36,27 +75,45 @@ func init() {
 	}
 }
 
-// normal returns a standard normal variate drawn from src by the ziggurat
-// method (one 64-bit draw almost always: 32 bits for the value, 7 for the
-// layer). It calls the generator's concrete type directly, which is what
-// makes it faster than rand.Rand.NormFloat64 (an interface call a draw);
-// TestNormal checks its moments and its distribution.
-func normal(src *rand.PCG) float64 {
-	u := src.Uint64()
-	j := int32(u)
-	i := u >> 32 & 0x7F
-	aj := uint32(j)
-	if j < 0 {
-		aj = uint32(-j)
+// normals fills out with mu + sig z, z standard normal drawn from r by the
+// ziggurat method: one 64-bit draw per variate almost always (32 bits for
+// the value, 7 for the layer), the rare draw outside a layer's core going
+// on in normalSlow. The loop holds the generator's state in a local, which
+// is what makes it fast; TestNormal checks the variates' moments and
+// distribution.
+func normals(out []float64, mu, sig float64, r *Stream) {
+	s := r.s
+	for i := range out {
+		s += golden
+		u := mix64(s)
+		j := int32(u)
+		l := u >> 32 & 0x7F
+		aj := uint32(j)
+		if j < 0 {
+			aj = uint32(-j)
+		}
+		var z float64
+		if aj < zigK[l] {
+			z = float64(j) * zigW[l] // 98.8% of draws end here
+		} else {
+			z, s = normalSlow(s, u)
+		}
+		out[i] = mu + sig*z
 	}
-	if aj < zigK[i] {
-		return float64(j) * zigW[i] // 98.8% of draws end here
-	}
-	return normalSlow(src, u)
+	r.s = s
 }
 
-// normalSlow goes on with the draw u that fell outside the layer's core.
-func normalSlow(src *rand.PCG, u uint64) float64 {
+// normal returns one standard normal variate from r (normals' method).
+func normal(r *Stream) float64 {
+	var z [1]float64
+	normals(z[:], 0, 1, r)
+	return z[0]
+}
+
+// normalSlow goes on with the draw u that fell outside the layer's core,
+// from the generator state s; it returns the variate and the new state.
+func normalSlow(s, u uint64) (float64, uint64) {
+	r := Stream{s}
 	for {
 		j := int32(u)
 		i := u >> 32 & 0x7F
@@ -66,42 +123,42 @@ func normalSlow(src *rand.PCG, u uint64) float64 {
 			aj = uint32(-j)
 		}
 		if aj < zigK[i] {
-			return x
+			return x, r.s
 		}
 		if i == 0 {
 			// The tail beyond r (Marsaglia 1964).
 			for {
-				x = -math.Log(unit(src)) / zigR
-				y := -math.Log(unit(src))
+				x = -math.Log(r.unit()) / zigR
+				y := -math.Log(r.unit())
 				if y+y >= x*x {
 					break
 				}
 			}
 			if j > 0 {
-				return zigR + x
+				return zigR + x, r.s
 			}
-			return -zigR - x
+			return -zigR - x, r.s
 		}
-		if zigF[i]+unit(src)*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
-			return x
+		if zigF[i]+r.unit()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
+			return x, r.s
 		}
-		u = src.Uint64()
+		u = r.Uint64()
 	}
 }
 
 // unit returns a uniform variate in (0, 1].
-func unit(src *rand.PCG) float64 {
-	return float64(src.Uint64()>>11+1) / (1 << 53)
+func (r *Stream) unit() float64 {
+	return float64(r.Uint64()>>11+1) / (1 << 53)
 }
 
 // intN returns a uniform integer in [0, n) (Lemire's multiply-and-reject
 // method, exact).
-func intN(src *rand.PCG, n uint64) uint64 {
-	hi, lo := bits.Mul64(src.Uint64(), n)
+func (r *Stream) intN(n uint64) uint64 {
+	hi, lo := bits.Mul64(r.Uint64(), n)
 	if lo < n {
 		thresh := -n % n
 		for lo < thresh {
-			hi, lo = bits.Mul64(src.Uint64(), n)
+			hi, lo = bits.Mul64(r.Uint64(), n)
 		}
 	}
 	return hi
