@@ -19,6 +19,9 @@ func NewTransport(loops int) (*Transport, error) {
 	return nil, errors.ErrUnsupported
 }
 
+// errTransportClosed ends exchanges of a closed Transport (Linux's).
+var errTransportClosed = errors.New("cgminer: transport closed")
+
 // Close does nothing.
 func (t *Transport) Close() error { return nil }
 

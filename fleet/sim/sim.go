@@ -238,7 +238,20 @@ func (s *Sim) Truth() Truth {
 	return t
 }
 
-// serve runs one device's firmware server on ln until ctx ends.
+// cgminerDevice describes a cgminer-family device for cgminer.ServeSims.
+func cgminerDevice(ln net.Listener, d *Device) (cgminer.SimDevice, bool) {
+	switch d.firmware {
+	case fleet.FirmwareAntminer:
+		return cgminer.SimDevice{Listener: ln, State: d, Kind: cgminer.Antminer, Web: antweb.NewSimHandler(d, antminerWeb(d.model))}, true
+	case fleet.FirmwareAvalon:
+		return cgminer.SimDevice{Listener: ln, State: d, Kind: cgminer.Avalon}, true
+	case fleet.FirmwareCGMiner:
+		return cgminer.SimDevice{Listener: ln, State: d, Kind: cgminer.Generic}, true
+	}
+	return cgminer.SimDevice{}, false
+}
+
+// serveDevice runs one device's firmware server on ln until ctx ends.
 func serveDevice(ctx context.Context, ln net.Listener, d *Device) error {
 	switch d.firmware {
 	case fleet.FirmwareAntminer:
@@ -354,11 +367,25 @@ func (s *Sim) Serve(ctx context.Context, lns []net.Listener, statusLn net.Listen
 			errOnce.Do(func() { firstErr = err; cancel() })
 		}
 	}
+	// The cgminer family (most of a site) is served by one event loop
+	// where the system has one; every other device by its own server.
+	var cg []cgminer.SimDevice
 	for i, ln := range lns {
+		if d, ok := cgminerDevice(ln, s.devices[lo+i]); ok {
+			cg = append(cg, d)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			fail(serveDevice(ctx, ln, s.devices[lo+i]))
+		}()
+	}
+	if len(cg) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fail(cgminer.ServeSims(ctx, cg))
 		}()
 	}
 	if statusLn != nil {
