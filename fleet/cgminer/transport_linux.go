@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Transport carries the exchanges of many Clients on a few epoll event
@@ -284,40 +285,38 @@ func (l *epollLoop) start(op *xop) {
 		op.done <- struct{}{}
 		return
 	}
-	family, sa := syscall.AF_INET, syscall.Sockaddr(nil)
-	if op.addr.Addr().Is4() {
-		sa = &syscall.SockaddrInet4{Port: int(op.addr.Port()), Addr: op.addr.Addr().As4()}
-	} else {
+	family := syscall.AF_INET
+	if !op.addr.Addr().Is4() {
 		family = syscall.AF_INET6
-		sa = &syscall.SockaddrInet6{Port: int(op.addr.Port()), Addr: op.addr.Addr().As16()}
 	}
-	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
-	if err != nil {
-		op.err = l.opError(op, os.NewSyscallError("socket", err))
+	fd, errno := rawSocket(family)
+	if errno != 0 {
+		op.err = l.opError(op, os.NewSyscallError("socket", errno))
 		op.done <- struct{}{}
 		return
 	}
 	// Every close is a reset: after the reply's NUL (cgminer has closed
 	// its side) or when giving up. Neither side keeps TIME_WAIT.
-	_ = syscall.SetsockoptLinger(fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{Onoff: 1, Linger: 0})
+	linger := syscall.Linger{Onoff: 1, Linger: 0}
+	_ = rawSetsockopt(fd, syscall.SOL_SOCKET, syscall.SO_LINGER, unsafe.Pointer(&linger), unsafe.Sizeof(linger))
 	connected := false
-	switch err := syscall.Connect(fd, sa); err {
-	case nil:
+	switch errno := rawConnect(fd, op.addr); errno {
+	case 0:
 		connected = true
 	case syscall.EINPROGRESS, syscall.EINTR, syscall.EALREADY:
 	default:
-		syscall.Close(fd)
-		op.err = l.opError(op, os.NewSyscallError("connect", err))
+		rawClose(fd)
+		op.err = l.opError(op, os.NewSyscallError("connect", errno))
 		op.done <- struct{}{}
 		return
 	}
 	l.seq++
 	op.fd, op.seq = fd, l.seq
 	ev := syscall.EpollEvent{Events: epollEvents, Fd: int32(fd), Pad: int32(op.seq)}
-	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		syscall.Close(fd)
+	if errno := rawEpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &ev); errno != 0 {
+		rawClose(fd)
 		op.fd = -1
-		op.err = l.opError(op, os.NewSyscallError("epoll_ctl", err))
+		op.err = l.opError(op, os.NewSyscallError("epoll_ctl", errno))
 		op.done <- struct{}{}
 		return
 	}
@@ -330,10 +329,10 @@ func (l *epollLoop) start(op *xop) {
 	// over when connect returns: send the request now rather than after
 	// the writable event (a socket still connecting answers EAGAIN, and
 	// the event then comes as usual).
-	if n, err := syscall.Write(fd, op.req); n > 0 {
+	if n, errno := rawWrite(fd, op.req); n > 0 {
 		op.wrote = n
-	} else if err != syscall.EAGAIN && err != syscall.EINTR && err != nil && connected {
-		l.finish(op, l.opError(op, os.NewSyscallError("write", err)))
+	} else if errno != syscall.EAGAIN && errno != syscall.EINTR && errno != 0 && connected {
+		l.finish(op, l.opError(op, os.NewSyscallError("write", errno)))
 	}
 }
 
@@ -359,21 +358,21 @@ func (l *epollLoop) ready(op *xop, events uint32) {
 			return
 		}
 		for op.wrote < len(op.req) {
-			n, err := syscall.Write(op.fd, op.req[op.wrote:])
+			n, errno := rawWrite(op.fd, op.req[op.wrote:])
 			if n > 0 {
 				op.wrote += n
 				continue
 			}
-			if err == syscall.EAGAIN {
+			if errno == syscall.EAGAIN {
 				return // the next EPOLLOUT edge continues
 			}
-			if err == syscall.EINTR {
+			if errno == syscall.EINTR {
 				continue
 			}
-			if err == nil {
-				err = syscall.EPIPE
+			if errno == 0 {
+				errno = syscall.EPIPE
 			}
-			l.finish(op, l.opError(op, os.NewSyscallError("write", err)))
+			l.finish(op, l.opError(op, os.NewSyscallError("write", errno)))
 			return
 		}
 	}
@@ -389,7 +388,7 @@ func (l *epollLoop) ready(op *xop, events uint32) {
 			l.finish(op, nil) // cut at the size limit: the parser repairs it
 			return
 		}
-		n, err := syscall.Read(op.fd, op.buf[len(op.buf):len(op.buf)+room])
+		n, errno := rawRead(op.fd, op.buf[len(op.buf):len(op.buf)+room])
 		if n > 0 {
 			start := len(op.buf)
 			op.buf = op.buf[:start+n]
@@ -402,15 +401,15 @@ func (l *epollLoop) ready(op *xop, events uint32) {
 			continue
 		}
 		switch {
-		case err == nil: // end of stream
+		case errno == 0: // end of stream
 			l.finish(op, nil)
-		case err == syscall.EAGAIN:
-		case err == syscall.EINTR:
+		case errno == syscall.EAGAIN:
+		case errno == syscall.EINTR:
 			continue
-		case err == syscall.ECONNRESET && len(op.buf) > 0:
+		case errno == syscall.ECONNRESET && len(op.buf) > 0:
 			l.finish(op, nil) // a reset after a full reply: a normal close on some firmwares
 		default:
-			l.finish(op, l.opError(op, os.NewSyscallError("read", err)))
+			l.finish(op, l.opError(op, os.NewSyscallError("read", errno)))
 		}
 		return
 	}
@@ -432,7 +431,7 @@ func (l *epollLoop) finish(op *xop, err error) {
 	}
 	if op.fd >= 0 {
 		l.byFD[op.fd] = nil
-		syscall.Close(op.fd) // leaves the epoll set with it
+		rawClose(op.fd) // leaves the epoll set with it
 		op.fd = -1
 	}
 	op.err = err
