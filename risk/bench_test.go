@@ -20,11 +20,12 @@ func BenchmarkSimulate10k(b *testing.B) {
 }
 
 // BenchmarkPath is one path of the bench site: generation, three
-// strategies, IRR and the streamed sums, on one goroutine.
+// strategies, IRR and the streamed sums, on one goroutine (cycling through
+// 256 paths, so that the figure is an average over paths).
 func BenchmarkPath(b *testing.B) {
 	s := loadExample(b, "bench-risk.yaml")
 	opts := DefaultOptions(s)
-	opts.Paths, opts.Workers = 1, 1
+	opts.Paths, opts.Workers = 256, 1
 	e, err := newEngine(s, s.Strategies, nil, opts)
 	if err != nil {
 		b.Fatal(err)
@@ -32,8 +33,10 @@ func BenchmarkPath(b *testing.B) {
 	w := e.newWorker()
 	p := e.getPartial(0)
 	b.ReportAllocs()
+	j := 0
 	for b.Loop() {
-		e.path(w, 0, p)
+		e.path(w, j&255, p)
+		j++
 	}
 }
 

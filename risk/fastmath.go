@@ -30,7 +30,30 @@ const (
 // the middle factor from a table and e^r from its Taylor polynomial of
 // degree 5 (truncation error < 4e-17 relative). Arguments outside
 // [-700, 700] and NaN go to math.Exp.
+//
+// On amd64 with AVX2 the work goes four elements at a time
+// (exp_amd64.s) with exactly the operations of the Go loop, so a run's
+// figures do not depend on the processor; TestScaleExpAVX2 checks the bits.
 func scaleExp(out, x []float64, c float64) {
+	x = x[:len(out)]
+	for len(out) > 0 {
+		if useAVX2 {
+			n := scaleExpAVX2(out, x, c)
+			out, x = out[n:], x[n:]
+		}
+		// The rest, or the block of four that holds an argument the
+		// four-lane code leaves to math.Exp.
+		k := len(out)
+		if useAVX2 {
+			k = min(k, 4)
+		}
+		scaleExpGo(out[:k], x[:k], c)
+		out, x = out[k:], x[k:]
+	}
+}
+
+// scaleExpGo is scaleExp in Go, one element at a time.
+func scaleExpGo(out, x []float64, c float64) {
 	x = x[:len(out)]
 	for i, v := range x {
 		if !(v > -700 && v < 700) {

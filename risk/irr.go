@@ -34,15 +34,19 @@ func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 		buf = make([]float64, len(fcf))
 	}
 	d := buf[:len(fcf)]
+	for i, f := range fcf {
+		d[i] = f - base[i]
+	}
 	first := 0.0
 	pos := false
-	for i, f := range fcf {
-		v := f - base[i]
-		d[i] = v
+	for _, v := range d {
 		if first == 0 && math.Abs(v) > flowTol {
 			first = v
 		}
-		pos = pos || v > flowTol
+		if v > flowTol {
+			pos = true
+			break
+		}
 	}
 	switch {
 	case first > 0:

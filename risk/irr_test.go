@@ -85,7 +85,7 @@ func BenchmarkConversionIRR(b *testing.B) {
 	e.path(w, 0, e.getPartial(0))
 	b.ReportAllocs()
 	for b.Loop() {
-		conversionIRR(w.res[1].FCF, w.res[e.base].FCF, e.guess[1], w.buf)
+		conversionIRR(w.out[1].FCF, w.out[e.base].FCF, e.guess[1], w.buf)
 	}
 }
 
