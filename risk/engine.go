@@ -222,7 +222,7 @@ type worker struct {
 
 func (e *engine) newWorker() *worker {
 	w := &worker{path: e.gen.NewPath(), ms: e.batch.NewMarketState(), sc: e.gen.NewScratch(),
-		buf: make([]float64, 0, e.n+1)}
+		buf: make([]float64, 0, e.n)}
 	w.res = make([]plan.StrategyResult, e.batch.Len())
 	w.out = make([]*plan.StrategyResult, e.batch.Len())
 	w.lease = make([][]float64, e.batch.Len())

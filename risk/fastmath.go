@@ -32,7 +32,7 @@ const (
 // [-700, 700] and NaN go to math.Exp.
 //
 // On amd64 with AVX2 the work goes four elements at a time
-// (exp_amd64.s) with exactly the operations of the Go loop, so a run's
+// (simd_amd64.s) with exactly the operations of the Go loop, so a run's
 // figures do not depend on the processor; TestScaleExpAVX2 checks the bits.
 func scaleExp(out, x []float64, c float64) {
 	x = x[:len(out)]

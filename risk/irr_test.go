@@ -89,10 +89,10 @@ func BenchmarkConversionIRR(b *testing.B) {
 	}
 }
 
-// TestPolyDerivs checks Horner's two halves against the sums written out
-// term by term with math.Pow, for lengths that split evenly and not.
-func TestPolyDerivs(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 7, 180, 181} {
+// TestQuarterDerivs checks Horner's four quarters against the sums written
+// out term by term with math.Pow, for lengths that split evenly and not.
+func TestQuarterDerivs(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 4, 7, 180, 181, 183} {
 		d := make([]float64, n)
 		for i := range d {
 			d[i] = math.Sin(float64(i) + 1)
@@ -109,9 +109,36 @@ func TestPolyDerivs(t *testing.T) {
 				g2 += fi * (fi - 1) * v * math.Pow(x, fi-2)
 			}
 		}
-		a, b, c := polyDerivs(d, x)
+		q := quartersOf(d, make([]float64, n), make([]float64, n))
+		a, b, c := q.derivs(x)
 		if !near(a, g, 1e-12) || !near(b, g1, 1e-12) || !near(c, g2, 1e-12) {
-			t.Errorf("n=%d: polyDerivs = %v, %v, %v; term by term %v, %v, %v", n, a, b, c, g, g1, g2)
+			t.Errorf("n=%d: derivs = %v, %v, %v; term by term %v, %v, %v", n, a, b, c, g, g1, g2)
+		}
+	}
+}
+
+// TestHornerAVX2 checks that the vector recurrences give the Go loop's
+// bits exactly (a run's figures must not depend on the processor).
+func TestHornerAVX2(t *testing.T) {
+	if !useFMA {
+		t.Skip("no AVX2 and FMA here: the Go loop alone")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 500 {
+		lanes := make([]float64, 4*rng.IntN(60))
+		for i := range lanes {
+			lanes[i] = rng.NormFloat64() * 1e6
+		}
+		x := 0.9 + 0.1*rng.Float64()
+		var got, want [12]float64
+		for i := range got {
+			got[i] = rng.NormFloat64()
+			want[i] = got[i]
+		}
+		hornerAVX2(lanes, x, &got)
+		hornerGo(lanes, x, &want)
+		if got != want {
+			t.Fatalf("trial %d: hornerAVX2 %v, hornerGo %v", trial, got, want)
 		}
 	}
 }

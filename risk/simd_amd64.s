@@ -88,3 +88,32 @@ done:
 	VZEROUPPER
 	MOVQ AX, ret+56(FP)
 	RET
+
+// func hornerAVX2(lanes []float64, x float64, acc *[12]float64)
+//
+// hornerGo in one 256-bit register per recurrence: lane k of Y0, Y1, Y2
+// holds acc[k], acc[4+k], acc[8+k]. VFMADD rounds once, as math.FMA.
+TEXT ·hornerAVX2(SB), NOSPLIT, $0-40
+	MOVQ lanes_base+0(FP), SI
+	MOVQ lanes_len+8(FP), CX
+	ANDQ $-4, CX
+	VBROADCASTSD x+24(FP), Y15
+	MOVQ acc+32(FP), DI
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+
+hloop:
+	SUBQ $4, CX
+	JLT  hdone
+	VFMADD213PD Y1, Y15, Y2         // H''/2 = x H''/2 + H'
+	VFMADD213PD Y0, Y15, Y1         // H' = x H' + H
+	VFMADD213PD (SI)(CX*8), Y15, Y0 // H = x H + d
+	JMP  hloop
+
+hdone:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VZEROUPPER
+	RET
