@@ -78,11 +78,33 @@ func init() {
 // normals fills out with mu + sig z, z standard normal drawn from r by the
 // ziggurat method: one 64-bit draw per variate almost always (32 bits for
 // the value, 7 for the layer), the rare draw outside a layer's core going
-// on in normalSlow. The loop holds the generator's state in a local, which
-// is what makes it fast; TestNormal checks the variates' moments and
-// distribution.
+// on in normalSlow. On amd64 with AVX2 the draws go four at a time
+// (simd_amd64.s) with the same operations, so the same variates;
+// TestNormal checks their moments and distribution, TestNormalsAVX2 the
+// bits.
 func normals(out []float64, mu, sig float64, r *Stream) {
 	s := r.s
+	for len(out) > 0 {
+		if useAVX2 {
+			var n int
+			n, s = normalsAVX2(out, mu, sig, s)
+			out = out[n:]
+		}
+		// The rest, or the block of four with a draw for the slow path.
+		k := len(out)
+		if useAVX2 {
+			k = min(k, 4)
+		}
+		s = normalsGo(out[:k], mu, sig, s)
+		out = out[k:]
+	}
+	r.s = s
+}
+
+// normalsGo is normals in Go, one variate at a time, from the generator
+// state s; it returns the state after the draws. The loop holds the state
+// in a local, which is what makes it fast.
+func normalsGo(out []float64, mu, sig float64, s uint64) uint64 {
 	for i := range out {
 		s += golden
 		u := mix64(s)
@@ -100,7 +122,7 @@ func normals(out []float64, mu, sig float64, r *Stream) {
 		}
 		out[i] = mu + sig*z
 	}
-	r.s = s
+	return s
 }
 
 // normal returns one standard normal variate from r (normals' method).
@@ -139,7 +161,7 @@ func normalSlow(s, u uint64) (float64, uint64) {
 			}
 			return -zigR - x, r.s
 		}
-		if zigF[i]+r.unit()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
+		if zigF[i]+r.unit()*(zigF[i-1]-zigF[i]) < expOne(-0.5*x*x) {
 			return x, r.s
 		}
 		u = r.Uint64()
@@ -162,4 +184,13 @@ func (r *Stream) intN(n uint64) uint64 {
 		}
 	}
 	return hi
+}
+
+// expOne is e^x by scaleExpGo (the slow path of a few draws in a hundred
+// takes one; math.Exp would be most of its cost).
+func expOne(x float64) float64 {
+	var out, in [1]float64
+	in[0] = x
+	scaleExpGo(out[:], in[:], 1)
+	return out[0]
 }

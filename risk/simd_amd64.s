@@ -117,3 +117,100 @@ hdone:
 	VMOVUPD Y2, 64(DI)
 	VZEROUPPER
 	RET
+
+// Constants of normalsAVX2: the Weyl steps γ, 2γ, 3γ, 4γ of SplitMix64,
+// the low and high halves of its two multipliers (one per quadword, for
+// VPMULUDQ), the layer mask, the permutation that packs each quadword's low
+// doubleword, and the sign bit that turns an unsigned compare into a
+// signed one.
+DATA normGammas<>+0(SB)/8, $0x9e3779b97f4a7c15
+DATA normGammas<>+8(SB)/8, $0x3c6ef372fe94f82a
+DATA normGammas<>+16(SB)/8, $0xdaa66d2c7ddf743f
+DATA normGammas<>+24(SB)/8, $0x78dde6e5fd29f054
+GLOBL normGammas<>(SB), RODATA|NOPTR, $32
+QUAD(normM1lo, $0x000000001ce4e5b9)
+QUAD(normM1hi, $0x00000000bf58476d)
+QUAD(normM2lo, $0x00000000133111eb)
+QUAD(normM2hi, $0x0000000094d049bb)
+QUAD(norm7f, $0x000000000000007f)
+QUAD(normSign, $0x8000000080000000)
+DATA normPack<>+0(SB)/8, $0x0000000200000000
+DATA normPack<>+8(SB)/8, $0x0000000600000004
+DATA normPack<>+16(SB)/8, $0x0000000000000000
+DATA normPack<>+24(SB)/8, $0x0000000000000000
+GLOBL normPack<>(SB), RODATA|NOPTR, $32
+
+// x = x × m mod 2^64 in each quadword, from 32-bit products:
+// lo(x)lo(m) + (hi(x)lo(m) + lo(x)hi(m)) << 32.
+#define MUL64(x, mlo, mhi) \
+	VPMULUDQ mlo, x, Y5; \
+	VPSRLQ   $32, x, Y6; \
+	VPMULUDQ mlo, Y6, Y6; \
+	VPMULUDQ mhi, x, Y7; \
+	VPADDQ   Y7, Y6, Y6; \
+	VPSLLQ   $32, Y6, Y6; \
+	VPADDQ   Y6, Y5, x
+
+// func normalsAVX2(out []float64, mu, sig float64, s uint64) (done int, next uint64)
+//
+// normalsGo four variates at a time, from the SplitMix64 state s: the same
+// draws and operations, so the same bits. It stops before the first block
+// of four in which a draw falls outside its layer's core (normalsGo then
+// takes that block, with the slow path) or that out cannot fill, and
+// returns the number of variates done and the state after them.
+TEXT ·normalsAVX2(SB), NOSPLIT, $0-64
+	MOVQ out_base+0(FP), DI
+	MOVQ out_len+8(FP), CX
+	VBROADCASTSD mu+24(FP), Y13
+	VBROADCASTSD sig+32(FP), Y14
+	MOVQ s+40(FP), R9
+	LEAQ ·zigK(SB), R10
+	LEAQ ·zigW(SB), R11
+	VMOVDQU normGammas<>(SB), Y12
+	VMOVDQU normPack<>(SB), Y11
+	MOVQ $0x78dde6e5fd29f054, R12 // 4γ
+	XORQ AX, AX
+
+nloop:
+	LEAQ 4(AX), DX
+	CMPQ DX, CX
+	JGT  ndone
+	VMOVQ        R9, X0
+	VPBROADCASTQ X0, Y0
+	VPADDQ       Y12, Y0, Y0 // s + γ, ..., s + 4γ
+	VPSRLQ       $30, Y0, Y1
+	VPXOR        Y1, Y0, Y0
+	MUL64(Y0, normM1lo<>(SB), normM1hi<>(SB))
+	VPSRLQ       $27, Y0, Y1
+	VPXOR        Y1, Y0, Y0
+	MUL64(Y0, normM2lo<>(SB), normM2hi<>(SB))
+	VPSRLQ       $31, Y0, Y1
+	VPXOR        Y1, Y0, Y0 // u
+	VPSRLQ       $32, Y0, Y1
+	VPAND        norm7f<>(SB), Y1, Y1 // layer l = u >> 32 & 127
+	VPERMD       Y0, Y11, Y2          // X2: j = int32(u), four of them
+	VPABSD       X2, X3               // |j|, as an unsigned value
+	VPCMPEQD     X4, X4, X4
+	VPGATHERQD   X4, (R10)(Y1*4), X5  // zigK[l]
+	VPXOR        normSign<>(SB), X3, X3
+	VPXOR        normSign<>(SB), X5, X5
+	VPCMPGTD     X3, X5, X6           // |j| < zigK[l]
+	VMOVMSKPS    X6, DX
+	CMPQ         DX, $15
+	JNE          ndone
+	VCVTDQ2PD    X2, Y7
+	VPCMPEQQ     Y8, Y8, Y8
+	VGATHERQPD   Y8, (R11)(Y1*8), Y9  // zigW[l]
+	VMULPD       Y9, Y7, Y7           // z = float64(j) zigW[l]
+	VMULPD       Y14, Y7, Y7
+	VADDPD       Y13, Y7, Y7          // mu + sig z
+	VMOVUPD      Y7, (DI)(AX*8)
+	ADDQ         $4, AX
+	ADDQ         R12, R9
+	JMP          nloop
+
+ndone:
+	VZEROUPPER
+	MOVQ AX, done+48(FP)
+	MOVQ R9, next+56(FP)
+	RET
