@@ -64,6 +64,9 @@ func NewBatch(models ...*Model) (*Batch, error) {
 		return nil, fmt.Errorf("%w: a batch needs at least one model", ErrModel)
 	}
 	m0 := models[0]
+	if years := (m0.months + 11) / 12; years > maxLaneYears {
+		return nil, fmt.Errorf("%w: a batch holds at most %d years, got %d", ErrModel, maxLaneYears, years)
+	}
 	b := &Batch{n: m0.months, days: m0.days, subsidy: m0.subsidy, lines: m0.lines}
 	for _, l := range b.lines {
 		rd, ed := make([]float64, b.n), make([]float64, b.n)
@@ -130,12 +133,13 @@ type MarketState struct {
 	HashpriceTH []float64 // USD per TH/s per day
 	margin      []float64 // (revenue - energy) of the lines on, at the full fleet, USD
 	ebitda, fcf []float64 // scratch for Strategy
+	lanes       *leaseLanes
 	path        *Path
 }
 
 // NewMarketState allocates the state for one goroutine.
 func (b *Batch) NewMarketState() *MarketState {
-	return &MarketState{HashpriceTH: make([]float64, b.n), margin: make([]float64, b.n)}
+	return &MarketState{HashpriceTH: make([]float64, b.n), margin: make([]float64, b.n), lanes: new(leaseLanes)}
 }
 
 // Market computes the shared per-month quantities of path p into st:
@@ -247,24 +251,31 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		}
 		ebitdaGeneral(eb, fcf, kn, margin, lease, aiF, p.PowerUSDPerMWh[:n])
 	}
-	var carry, npv, cum, minCash float64
+	// Each year's Σ EBITDA, its cash before tax and its lowest running cash
+	// (both from the start of the year), and the discounted cash.
+	l := st.lanes
+	var ref, s1, s2 []float64
+	if r.S1 != nil {
+		ref, s1, s2 = r.Ref[:n], r.S1[:n], r.S2[:n]
+	}
+	if fast {
+		l.lease(eb, fcf, kn.share[:n], margin, kn.fixE[:n], kn.fixCash[:n], kn.df[:n], ref, s1, s2)
+	} else {
+		l.given(eb, fcf, kn.df[:n])
+		if ref != nil {
+			moments(eb, ref, s1, s2)
+		}
+	}
+	npv := (l.npv[0] + l.npv[2]) + (l.npv[1] + l.npv[3])
+	// Then each year's tax (losses carried forward), taken in its last
+	// month, and the running cash.
+	var carry, cum, minCash float64
 	minDSCR := math.Inf(1)
 	r.Terminal = 0
 	for y, y0 := 0, 0; y0 < n; y, y0 = y+1, y0+12 {
 		end := min(y0+12, n)
-		acc := yearAcc{cum: cum, minCash: minCash}
-		switch {
-		case !fast:
-			acc.given(eb[y0:end], fcf[y0:end], kn.df[y0:end])
-		case r.S1 != nil:
-			acc.leaseMoments(eb[y0:end], fcf[y0:end], kn, y0, margin[y0:end], r.Ref[y0:end], r.S1[y0:end], r.S2[y0:end])
-		default:
-			acc.lease(eb[y0:end], fcf[y0:end], kn, y0, margin[y0:end])
-		}
-		if !fast && r.S1 != nil {
-			moments(eb[y0:end], r.Ref[y0:end], r.S1[y0:end], r.S2[y0:end])
-		}
-		taxable := acc.sumE + kn.fixTaxY[y]
+		sumE := l.sumE[y]
+		taxable := sumE + kn.fixTaxY[y]
 		tax := 0.0
 		if taxable < 0 {
 			carry -= taxable
@@ -273,95 +284,140 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 			carry -= used
 			tax = (taxable - used) * kn.taxRate
 		}
+		if low := cum + l.low[y]; low < minCash {
+			minCash = low
+		}
 		fcf[end-1] -= tax
-		npv += acc.npv - tax*kn.df[end-1]
-		cum = acc.cum - tax
+		npv -= tax * kn.df[end-1]
+		cum = cum + l.cum[y] - tax
 		if end == n && kn.m.terminal {
 			r.Terminal = b.terminal(kn, st, eb)
 			fcf[n-1] += r.Terminal
 			npv += r.Terminal * kn.df[n-1]
 			cum += r.Terminal
 		}
-		minCash = min(acc.minCash, cum)
+		if cum < minCash {
+			minCash = cum
+		}
 		if kn.hasDebt {
 			if service := kn.serviceY[y]; service > 0 {
-				minDSCR = min(minDSCR, (acc.sumE-tax)/service)
+				minDSCR = min(minDSCR, (sumE-tax)/service)
 			}
 		}
 	}
 	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
 }
 
-// yearAcc gathers one year's months of a strategy: Σ EBITDA, Σ cash before
-// tax × discount factor, and the running cash and its lowest value (carried
-// in from the years before) at the end of every month but the year's last,
-// which only the year's tax (and in the last year the terminal value)
-// completes. Each of its loops is a small method of its
-// own, so that the few slices it reads stay in registers.
-type yearAcc struct {
-	sumE, npv, cum, minCash float64
+// maxLaneYears bounds the years of a leaseLanes (site files allow 50).
+const maxLaneYears = 64
+
+// leaseLanes holds a strategy's yearly sums for Strategy, gathered on four
+// lanes, lane k taking the months 4b+k of each 12-month year: per year
+// (from its first month) Σ EBITDA, the cash before tax and the lowest
+// running cash at the end of each month before the last; and Σ cash ×
+// discount factor per lane. Within a block of four months the running
+// cash goes by a two-step prefix sum: with f the block's cash, a_k = f_k +
+// f_(k-1) and b_k = a_k + a_(k-2), a term before the block counting 0.
+// Its pointers and months are for leaseAVX2: lease_amd64.s reads the
+// fields at their offsets (TestLeaseLanesLayout checks them).
+type leaseLanes struct {
+	eb, fcf, share, margin, fixE, fixCash, df, ref, s1, s2 *float64
+	months                                                 int // for leaseAVX2: 12 × its whole years
+	npv                                                    [4]float64
+	sumE, cum, low                                         [maxLaneYears]float64
 }
 
 // lease computes EBITDA_i = share_i × margin_i + (lease - opex)_i and cash
-// before tax EBITDA_i + fixCash_i for the months of eb, which start at
-// month y0 of kn's arrays.
-func (a *yearAcc) lease(eb, fcf []float64, kn *kernel, y0 int, margin []float64) {
+// before tax EBITDA_i + fixCash_i for every month, their yearly sums and
+// the discounted cash and, when ref is not nil, adds EBITDA_i - ref_i and
+// its square to s1 and s2 (the streamed moments across paths). On amd64
+// with AVX2 a block of four months goes in one vector register each
+// (lease_amd64.s) with the operations of leaseGo in the same order, so the
+// same bits.
+func (l *leaseLanes) lease(eb, fcf, share, margin, fixE, fixCash, df, ref, s1, s2 []float64) {
 	n := len(eb)
-	fcf, margin = fcf[:n], margin[:n]
-	share, fixE, fixCash, df := kn.share[y0:y0+n], kn.fixE[y0:y0+n], kn.fixCash[y0:y0+n], kn.df[y0:y0+n]
-	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
-	for i := range eb {
-		e := share[i]*margin[i] + fixE[i]
-		f := e + fixCash[i]
-		eb[i], fcf[i] = e, f
-		sumE += e
-		npv += f * df[i]
-		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
-			minCash = cum
+	l.npv = [4]float64{}
+	years := 0
+	if useAVX2 && n >= 12 {
+		years = n / 12
+		l.months = 12 * years
+		l.eb, l.fcf, l.share, l.margin, l.fixE, l.fixCash, l.df = &eb[0], &fcf[0], &share[0], &margin[0], &fixE[0], &fixCash[0], &df[0]
+		l.ref, l.s1, l.s2 = nil, nil, nil
+		if ref != nil {
+			l.ref, l.s1, l.s2 = &ref[0], &s1[0], &s2[0]
 		}
-		cum += f
+		leaseAVX2(l)
 	}
-	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
+	l.leaseGo(years, eb, fcf, share, margin, fixE, fixCash, df, ref, s1, s2)
 }
 
-// leaseMoments is lease that also adds EBITDA_i - ref_i and its square to
-// s1 and s2 (the streamed moments across paths).
-func (a *yearAcc) leaseMoments(eb, fcf []float64, kn *kernel, y0 int, margin, ref, s1, s2 []float64) {
+// leaseGo is lease from year y0 on, in Go.
+func (l *leaseLanes) leaseGo(y0 int, eb, fcf, share, margin, fixE, fixCash, df, ref, s1, s2 []float64) {
 	n := len(eb)
-	fcf, margin, ref, s1, s2 = fcf[:n], margin[:n], ref[:n], s1[:n], s2[:n]
-	share, fixE, fixCash, df := kn.share[y0:y0+n], kn.fixE[y0:y0+n], kn.fixCash[y0:y0+n], kn.df[y0:y0+n]
-	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
-	for i := range eb {
-		e := share[i]*margin[i] + fixE[i]
-		f := e + fixCash[i]
-		eb[i], fcf[i] = e, f
-		sumE += e
-		npv += f * df[i]
-		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
-			minCash = cum
-		}
-		cum += f
-		d := e - ref[i]
-		s1[i] += d
-		s2[i] += d * d
+	fcf, share, margin, fixE, fixCash, df = fcf[:n], share[:n], margin[:n], fixE[:n], fixCash[:n], df[:n]
+	if ref != nil {
+		ref, s1, s2 = ref[:n], s1[:n], s2[:n]
 	}
-	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
+	for y := y0; 12*y < n; y++ {
+		end := min(12*y+12, n)
+		var sum, low [4]float64
+		c := 0.0
+		for i := 12 * y; i < end; i += 4 {
+			var f [4]float64
+			m := min(4, end-i)
+			for k := range m {
+				j := i + k
+				e := share[j]*margin[j] + fixE[j]
+				f[k] = e + fixCash[j]
+				eb[j], fcf[j] = e, f[k]
+				sum[k] += e
+				l.npv[k] += f[k] * df[j]
+				if ref != nil {
+					d := e - ref[j]
+					s1[j] += d
+					s2[j] += d * d
+				}
+			}
+			a0, a1, a2, a3 := f[0]+0, f[1]+f[0], f[2]+f[1], f[3]+f[2]
+			b := [4]float64{a0 + 0, a1 + 0, a2 + a0, a3 + a1}
+			ex := [4]float64{c + 0, c + b[0], c + b[1], c + b[2]}
+			for k := range m {
+				if ex[k] < low[k] {
+					low[k] = ex[k]
+				}
+			}
+			c += b[3]
+		}
+		l.sumE[y] = (sum[0] + sum[2]) + (sum[1] + sum[3])
+		l.cum[y] = c
+		l.low[y] = low[0]
+		for _, v := range low[1:] {
+			if v < l.low[y] {
+				l.low[y] = v
+			}
+		}
+	}
 }
 
-// given gathers months whose EBITDA and cash before tax are computed.
-func (a *yearAcc) given(eb, fcf, df []float64) {
-	fcf, df = fcf[:len(eb)], df[:len(eb)]
-	sumE, npv, cum, minCash := a.sumE, a.npv, a.cum, a.minCash
-	for i, e := range eb {
-		f := fcf[i]
-		sumE += e
-		npv += f * df[i]
-		if cum < minCash { // not min(): its NaN and signed-zero care is a long chain a month
-			minCash = cum
+// given gathers the yearly sums of months whose EBITDA and cash before tax
+// are computed, one month after another.
+func (l *leaseLanes) given(eb, fcf, df []float64) {
+	n := len(eb)
+	fcf, df = fcf[:n], df[:n]
+	var npv float64
+	for y := 0; 12*y < n; y++ {
+		var sumE, c, low float64
+		for i := 12 * y; i < min(12*y+12, n); i++ {
+			sumE += eb[i]
+			npv += fcf[i] * df[i]
+			if c < low {
+				low = c
+			}
+			c += fcf[i]
 		}
-		cum += f
+		l.sumE[y], l.cum[y], l.low[y] = sumE, c, low
 	}
-	a.sumE, a.npv, a.cum, a.minCash = sumE, npv, cum, minCash
+	l.npv = [4]float64{npv, 0, 0, 0}
 }
 
 // ebitdaGeneral is Model.Run's EBITDA with the AI revenue following the

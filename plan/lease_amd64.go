@@ -1,0 +1,14 @@
+//go:build !purego
+
+package plan
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the four-lane year loop (lease_amd64.s).
+var useAVX2 = cpu.X86.HasAVX2
+
+// leaseAVX2 is leaseGo on l.months months, four at a time (see
+// lease_amd64.s).
+//
+//go:noescape
+func leaseAVX2(l *leaseLanes)
