@@ -132,7 +132,7 @@ QUAD(normM1lo, $0x000000001ce4e5b9)
 QUAD(normM1hi, $0x00000000bf58476d)
 QUAD(normM2lo, $0x00000000133111eb)
 QUAD(normM2hi, $0x0000000094d049bb)
-QUAD(norm7f, $0x000000000000007f)
+QUAD(normLayer, $0x00000000000000ff)
 QUAD(normSign, $0x8000000080000000)
 DATA normPack<>+0(SB)/8, $0x0000000200000000
 DATA normPack<>+8(SB)/8, $0x0000000600000004
@@ -187,7 +187,7 @@ nloop:
 	VPSRLQ       $31, Y0, Y1
 	VPXOR        Y1, Y0, Y0 // u
 	VPSRLQ       $32, Y0, Y1
-	VPAND        norm7f<>(SB), Y1, Y1 // layer l = u >> 32 & 127
+	VPAND        normLayer<>(SB), Y1, Y1 // layer l = u >> 32 & 255
 	VPERMD       Y0, Y11, Y2          // X2: j = int32(u), four of them
 	VPABSD       X2, X3               // |j|, as an unsigned value
 	VPCMPEQD     X4, X4, X4
