@@ -215,14 +215,12 @@ type worker struct {
 	out    []*plan.StrategyResult // this path's result of each entry: res[k] or a static one
 	lease  [][]float64            // per entry, when a default hits its lease
 	sc     *Scratch
-	buf    []float64
 	fan    *fanHist
 	fanVal [][]float64 // per fan series: this path's monthly values
 }
 
 func (e *engine) newWorker() *worker {
-	w := &worker{path: e.gen.NewPath(), ms: e.batch.NewMarketState(), sc: e.gen.NewScratch(),
-		buf: make([]float64, 0, e.n)}
+	w := &worker{path: e.gen.NewPath(), ms: e.batch.NewMarketState(), sc: e.gen.NewScratch()}
 	w.res = make([]plan.StrategyResult, e.batch.Len())
 	w.out = make([]*plan.StrategyResult, e.batch.Len())
 	w.lease = make([][]float64, e.batch.Len())
@@ -414,7 +412,7 @@ func (e *engine) path(w *worker, j int, p *partial) {
 		if b.Model(k).Strategy.AIShare == 0 {
 			e.irr[k][j] = math.NaN()
 		} else {
-			e.irr[k][j] = conversionIRR(r.FCF, baseFCF, e.guess[k], w.buf)
+			e.irr[k][j] = conversionIRR(r.FCF, baseFCF, e.guess[k])
 		}
 	}
 	if e.opts.Fan {

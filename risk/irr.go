@@ -26,9 +26,8 @@ const flowTol = 1e-6
 //     once a step is below 1e-4 x (cubic convergence leaves an error near
 //     1e-12 in x, below 1e-8 in the annual rate; TestConversionIRR checks
 //     it against finance.IRR); when Halley
-//     fails it falls back to finance.IRR; buf (capacity len(fcf)) holds
-//     the flows.
-func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
+//     fails it falls back to finance.IRR.
+func conversionIRR(fcf, base []float64, x0 float64) float64 {
 	n := len(fcf)
 	base = base[:n]
 	first := 0.0
@@ -51,13 +50,9 @@ func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 	case !pos:
 		return math.NaN()
 	}
-	if cap(buf) < n {
-		buf = make([]float64, n)
-	}
-	q := quartersOf(fcf, base, buf[:n])
 	x := x0
 	for range 50 {
-		g, dg, ddg := q.derivs(x)
+		g, dg, ddg := diffDerivs(fcf, base, x)
 		// Halley's step is Newton's divided by 1 - L/2, L = g g''/g'²; far
 		// from a root (|L| >= 1) it can stall, so Newton's step is taken
 		// there, and only a small step inside that region counts as
@@ -91,99 +86,59 @@ func conversionIRR(fcf, base []float64, x0 float64, buf []float64) float64 {
 	return finance.AnnualFromMonthly(r)
 }
 
-// quarters is a conversion's monthly flows d laid out for Horner's rule
-// on four lanes: g(x) = Σ d_i x^i = Σ_k x^(km) H_k(x), m = len(d)/4, H_k
-// the polynomial of the k-th quarter of the months, the last quarter also
-// taking the len(d) mod 4 months left over.
-type quarters struct {
-	lanes []float64 // lanes[4j+k] = d[km+j], j < m
-	rest  []float64 // d[4m:], the top of the last quarter
-	m     int
-}
-
-// quartersOf lays out d = a - b in buf (len(buf) = len(a)): one pass,
-// written in order.
-func quartersOf(a, b, buf []float64) quarters {
+// diffDerivs returns g(x) = Σ d_i x^i, d = a - b, and its first and
+// second derivatives. With y = x^4 and G_k(y) = Σ_j d_(4j+k) y^j,
+// g(x) = Σ_k x^k G_k(y): the four G_k go by Horner's rule side by side,
+// months 4j..4j+3 at a time from the highest block down, one fused
+// multiply-add each per block and lane (on amd64 with AVX2 and FMA in one
+// vector instruction, simd_amd64.s, with the same roundings as hornerGo,
+// so that a run's figures do not depend on the processor).
+func diffDerivs(a, b []float64, x float64) (g, g1, g2 float64) {
 	n := len(a)
-	m := n / 4
 	b = b[:n]
-	q := quarters{lanes: buf[:4*m], rest: buf[4*m : n], m: m}
-	a0, a1, a2, a3 := a[:m], a[m:2*m], a[2*m:3*m], a[3*m:4*m]
-	b0, b1, b2, b3 := b[:m], b[m:2*m], b[2*m:3*m], b[3*m:4*m]
-	lanes := q.lanes
-	for j := range a0 {
-		l := lanes[4*j : 4*j+4 : 4*j+4]
-		l[0] = a0[j] - b0[j]
-		l[1] = a1[j] - b1[j]
-		l[2] = a2[j] - b2[j]
-		l[3] = a3[j] - b3[j]
-	}
-	for i := range q.rest {
-		q.rest[i] = a[4*m+i] - b[4*m+i]
-	}
-	return q
-}
-
-// derivs returns g(x) and its first and second derivatives. The four
-// quarters' Horner recurrences run side by side, one fused multiply-add
-// each per month and quarter (on amd64 with AVX2 and FMA in one vector
-// instruction, simd_amd64.s, with the same roundings as the Go loop, so
-// that a run's figures do not depend on the processor).
-func (q *quarters) derivs(x float64) (g, g1, g2 float64) {
-	// acc: each lane's H, H' and H''/2 (lanes 0-3, then 4-7, then 8-11).
+	full := n &^ 3
+	y := x * x
+	y *= y
+	// acc: each lane's G, G' and G''/2 (lanes 0-3, then 4-7, then 8-11).
+	// The highest block, when short, starts the recurrences (its missing
+	// months count 0): Horner's first step from zero gives G = d.
 	var acc [12]float64
-	for j := len(q.rest) - 1; j >= 0; j-- {
-		acc[11] = math.FMA(acc[11], x, acc[7])
-		acc[7] = math.FMA(acc[7], x, acc[3])
-		acc[3] = math.FMA(acc[3], x, q.rest[j])
+	for k := range n - full {
+		acc[k] = a[full+k] - b[full+k]
 	}
 	if useFMA {
-		hornerAVX2(q.lanes, x, &acc)
+		hornerAVX2(a[:full], b[:full], y, &acc)
 	} else {
-		hornerGo(q.lanes, x, &acc)
+		hornerGo(a[:full], b[:full], y, &acc)
 	}
-	g, g1, g2 = acc[0], acc[4], 2*acc[8]
-	// (x^a H)' = x^a H' + a x^(a-1) H and
-	// (x^a H)'' = x^a H'' + 2a x^(a-1) H' + a(a-1) x^(a-2) H, a = km.
-	xm := powInt(x, q.m)
-	xa := 1.0
-	for k := 1; k < 4; k++ {
-		xa *= xm
-		h, h1, h2 := acc[k], acc[4+k], 2*acc[8+k]
-		a := float64(k * q.m)
-		c1 := a * xa / x       // a x^(a-1)
-		c2 := (a - 1) * c1 / x // a(a-1) x^(a-2)
-		if q.m == 0 {
-			c1, c2 = 0, 0
-		}
-		g += xa * h
-		g1 += xa*h1 + c1*h
-		g2 += xa*h2 + 2*c1*h1 + c2*h
+	// d/dx [x^k G_k(y)] = k x^(k-1) G + x^k G' y' and
+	// d²/dx² = k(k-1) x^(k-2) G + 2k x^(k-1) G' y' + x^k (G'' y'² + G' y''),
+	// y' = 4x³, y'' = 12x².
+	x2 := x * x
+	d1, d2 := 4*x2*x, 12*x2
+	xk := [4]float64{1, x, x2, x2 * x}
+	c1 := [4]float64{0, 1, 2 * x, 3 * x2} // k x^(k-1)
+	c2 := [4]float64{0, 0, 2, 6 * x}      // k(k-1) x^(k-2)
+	for k := range 4 {
+		G, G1, G2 := acc[k], acc[4+k], 2*acc[8+k]
+		g += xk[k] * G
+		g1 += c1[k]*G + xk[k]*G1*d1
+		g2 += c2[k]*G + 2*c1[k]*G1*d1 + xk[k]*(G2*d1*d1+G1*d2)
 	}
 	return g, g1, g2
 }
 
-// hornerGo runs the four lanes' recurrences over lanes, months from the
-// highest down: H” /2 ← x H”/2 + H', H' ← x H' + H, H ← x H + d.
-func hornerGo(lanes []float64, x float64, acc *[12]float64) {
-	for j := len(lanes)/4 - 1; j >= 0; j-- {
-		d := lanes[4*j : 4*j+4]
+// hornerGo runs the four lanes' recurrences over the blocks of four months
+// of d = a - b (len(a) a multiple of 4), highest first:
+// G”/2 ← y G”/2 + G', G' ← y G' + G, G ← y G + d.
+func hornerGo(a, b []float64, y float64, acc *[12]float64) {
+	b = b[:len(a)]
+	for j := len(a)/4 - 1; j >= 0; j-- {
 		for k := range 4 {
-			acc[8+k] = math.FMA(acc[8+k], x, acc[4+k])
-			acc[4+k] = math.FMA(acc[4+k], x, acc[k])
-			acc[k] = math.FMA(acc[k], x, d[k])
+			d := a[4*j+k] - b[4*j+k]
+			acc[8+k] = math.FMA(acc[8+k], y, acc[4+k])
+			acc[4+k] = math.FMA(acc[4+k], y, acc[k])
+			acc[k] = math.FMA(acc[k], y, d)
 		}
 	}
-}
-
-// powInt is x^n, n >= 0, by repeated squaring.
-func powInt(x float64, n int) float64 {
-	r := 1.0
-	for ; n > 0; n >>= 1 {
-		if n&1 == 1 {
-			r *= x
-		}
-		x *= x
-	}
-	return r
 }

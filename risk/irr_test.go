@@ -32,7 +32,7 @@ func TestConversionIRR(t *testing.T) {
 		{"never any cash back", []float64{-100, 0, -5}, -1},
 		{"nothing at all", zeros(5), math.NaN()},
 	} {
-		got := conversionIRR(c.d, zeros(len(c.d)), 1/1.01, nil)
+		got := conversionIRR(c.d, zeros(len(c.d)), 1/1.01)
 		if math.IsNaN(c.want) != math.IsNaN(got) || (!math.IsNaN(got) && math.Abs(got-c.want) > 1e-9) {
 			t.Errorf("%s: conversionIRR(%v) = %v, want %v", c.name, c.d, got, c.want)
 		}
@@ -66,7 +66,7 @@ func TestConversionIRRMatchesFinance(t *testing.T) {
 		}
 		want := finance.AnnualFromMonthly(m)
 		for _, x0 := range []float64{1 / 1.01, 1 / 1.05, 1} {
-			if got := conversionIRR(a, b, x0, nil); math.Abs(got-want) > 1e-7*math.Max(1, math.Abs(want)) {
+			if got := conversionIRR(a, b, x0); math.Abs(got-want) > 1e-7*math.Max(1, math.Abs(want)) {
 				t.Fatalf("conversionIRR(n=%d, x0=%v) = %v, finance.IRR %v", n, x0, got, want)
 			}
 		}
@@ -85,13 +85,13 @@ func BenchmarkConversionIRR(b *testing.B) {
 	e.path(w, 0, e.getPartial(0))
 	b.ReportAllocs()
 	for b.Loop() {
-		conversionIRR(w.out[1].FCF, w.out[e.base].FCF, e.guess[1], w.buf)
+		conversionIRR(w.out[1].FCF, w.out[e.base].FCF, e.guess[1])
 	}
 }
 
-// TestQuarterDerivs checks Horner's four quarters against the sums written
-// out term by term with math.Pow, for lengths that split evenly and not.
-func TestQuarterDerivs(t *testing.T) {
+// TestDiffDerivs checks Horner's four lanes against the sums written out
+// term by term with math.Pow, for lengths that fill blocks of four and not.
+func TestDiffDerivs(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 3, 4, 7, 180, 181, 183} {
 		d := make([]float64, n)
 		for i := range d {
@@ -109,8 +109,7 @@ func TestQuarterDerivs(t *testing.T) {
 				g2 += fi * (fi - 1) * v * math.Pow(x, fi-2)
 			}
 		}
-		q := quartersOf(d, make([]float64, n), make([]float64, n))
-		a, b, c := q.derivs(x)
+		a, b, c := diffDerivs(d, make([]float64, n), x)
 		if !near(a, g, 1e-12) || !near(b, g1, 1e-12) || !near(c, g2, 1e-12) {
 			t.Errorf("n=%d: derivs = %v, %v, %v; term by term %v, %v, %v", n, a, b, c, g, g1, g2)
 		}
@@ -125,18 +124,19 @@ func TestHornerAVX2(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for trial := range 500 {
-		lanes := make([]float64, 4*rng.IntN(60))
-		for i := range lanes {
-			lanes[i] = rng.NormFloat64() * 1e6
+		n := 4 * rng.IntN(60)
+		a, b := make([]float64, n), make([]float64, n)
+		for i := range a {
+			a[i], b[i] = rng.NormFloat64()*1e6, rng.NormFloat64()*1e6
 		}
-		x := 0.9 + 0.1*rng.Float64()
+		y := 0.7 + 0.3*rng.Float64()
 		var got, want [12]float64
 		for i := range got {
 			got[i] = rng.NormFloat64()
 			want[i] = got[i]
 		}
-		hornerAVX2(lanes, x, &got)
-		hornerGo(lanes, x, &want)
+		hornerAVX2(a, b, y, &got)
+		hornerGo(a, b, y, &want)
 		if got != want {
 			t.Fatalf("trial %d: hornerAVX2 %v, hornerGo %v", trial, got, want)
 		}

@@ -20,7 +20,7 @@ func scaleExpAVX2(out, x []float64, c float64) int
 // hornerAVX2 is hornerGo four lanes at a time (see simd_amd64.s).
 //
 //go:noescape
-func hornerAVX2(lanes []float64, x float64, acc *[12]float64)
+func hornerAVX2(a, b []float64, y float64, acc *[12]float64)
 
 // normalsAVX2 is normalsGo four variates at a time (see simd_amd64.s).
 //

@@ -89,16 +89,18 @@ done:
 	MOVQ AX, ret+56(FP)
 	RET
 
-// func hornerAVX2(lanes []float64, x float64, acc *[12]float64)
+// func hornerAVX2(a, b []float64, y float64, acc *[12]float64)
 //
 // hornerGo in one 256-bit register per recurrence: lane k of Y0, Y1, Y2
-// holds acc[k], acc[4+k], acc[8+k]. VFMADD rounds once, as math.FMA.
-TEXT ·hornerAVX2(SB), NOSPLIT, $0-40
-	MOVQ lanes_base+0(FP), SI
-	MOVQ lanes_len+8(FP), CX
+// holds acc[k], acc[4+k], acc[8+k]; d = a - b four months at a time.
+// VFMADD rounds once, as math.FMA.
+TEXT ·hornerAVX2(SB), NOSPLIT, $0-64
+	MOVQ a_base+0(FP), SI
+	MOVQ a_len+8(FP), CX
+	MOVQ b_base+24(FP), DX
 	ANDQ $-4, CX
-	VBROADCASTSD x+24(FP), Y15
-	MOVQ acc+32(FP), DI
+	VBROADCASTSD y+48(FP), Y15
+	MOVQ acc+56(FP), DI
 	VMOVUPD 0(DI), Y0
 	VMOVUPD 32(DI), Y1
 	VMOVUPD 64(DI), Y2
@@ -106,9 +108,11 @@ TEXT ·hornerAVX2(SB), NOSPLIT, $0-40
 hloop:
 	SUBQ $4, CX
 	JLT  hdone
-	VFMADD213PD Y1, Y15, Y2         // H''/2 = x H''/2 + H'
-	VFMADD213PD Y0, Y15, Y1         // H' = x H' + H
-	VFMADD213PD (SI)(CX*8), Y15, Y0 // H = x H + d
+	VMOVUPD     (SI)(CX*8), Y3
+	VSUBPD      (DX)(CX*8), Y3, Y3 // d = a - b
+	VFMADD213PD Y1, Y15, Y2        // G''/2 = y G''/2 + G'
+	VFMADD213PD Y0, Y15, Y1        // G' = y G' + G
+	VFMADD213PD Y3, Y15, Y0        // G = y G + d
 	JMP  hloop
 
 hdone:
