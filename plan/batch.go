@@ -172,13 +172,12 @@ func (b *Batch) margins(p *Path, st *MarketState) {
 	power := p.PowerUSDPerMWh[:b.n]
 	if len(b.lines) == 1 {
 		rd, ed := b.revDays[0][:b.n], b.mwhDays[0][:b.n]
-		for i := range margin {
-			lr, le := hp[i]*rd[i], ed[i]*power[i]
-			margin[i] = 0
-			if lr >= le && lr > 0 {
-				margin[i] = lr - le
-			}
+		done := 0
+		if useAVX2 {
+			marginsAVX2(margin, hp, rd, ed, power)
+			done = b.n &^ 3
 		}
+		marginsGo(margin[done:], hp[done:], rd[done:], ed[done:], power[done:])
 		return
 	}
 	for i := range margin {
@@ -190,6 +189,20 @@ func (b *Batch) margins(p *Path, st *MarketState) {
 			}
 		}
 		margin[i] = mg
+	}
+}
+
+// marginsGo is margins for a single line: revenue - energy where the
+// revenue covers the energy, else 0.
+func marginsGo(margin, hp, rd, ed, power []float64) {
+	n := len(margin)
+	hp, rd, ed, power = hp[:n], rd[:n], ed[:n], power[:n]
+	for i := range margin {
+		lr, le := hp[i]*rd[i], ed[i]*power[i]
+		margin[i] = 0
+		if lr >= le && lr > 0 {
+			margin[i] = lr - le
+		}
 	}
 }
 

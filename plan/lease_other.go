@@ -6,3 +6,5 @@ package plan
 var useAVX2 = false
 
 func leaseAVX2(l *leaseLanes) {}
+
+func marginsAVX2(margin, hp, rd, ed, power []float64) {}

@@ -86,3 +86,37 @@ func TestLeaseAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestMarginsAVX2 checks the vector margins against marginsGo bit for bit,
+// with revenue below, equal to and above the energy, zero and NaN.
+func TestMarginsAVX2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 here: marginsGo alone")
+	}
+	rng := rand.New(rand.NewPCG(4, 2))
+	for trial := range 500 {
+		n := rng.IntN(40)
+		hp, rd, ed, power := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range hp {
+			hp[i], rd[i], ed[i], power[i] = rng.Float64()*0.1, rng.Float64()*1e7, rng.Float64()*7e4, rng.Float64()*100
+			switch rng.IntN(8) {
+			case 0:
+				hp[i] = 0
+			case 1:
+				hp[i], rd[i], ed[i], power[i] = 2, 3, 3, 2 // revenue equal to energy
+			case 2:
+				hp[i] = math.NaN()
+			}
+		}
+		got, want := make([]float64, n), make([]float64, n)
+		marginsAVX2(got, hp, rd, ed, power)
+		done := n &^ 3
+		marginsGo(got[done:], hp[done:], rd[done:], ed[done:], power[done:])
+		marginsGo(want, hp, rd, ed, power)
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("trial %d month %d: AVX2 %v, Go %v", trial, i, got[i], want[i])
+			}
+		}
+	}
+}

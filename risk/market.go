@@ -376,17 +376,31 @@ func ou(out, det []float64, mean, a, sig float64, src *Stream) {
 
 // feedback runs the difficulty recursion: with c_i = lsf_i + Σ_{k<=i}
 // inc_k, x_i = c_i - ld_i and ld_{i+1} = ld_i + step_i + elasticity x_i,
-// written ld_{i+1} = (1-elasticity) ld_i + (step_i + elasticity c_i) so
-// that the chain from month to month is one multiply-add.
+// written ld_{i+1} = k ld_i + u_i with k = 1 - elasticity and
+// u_i = step_i + elasticity c_i. The chains from month to month (the
+// running sum of inc, and ld) take two months a step —
+// ld_{i+2} = k² ld_i + (k u_i + u_{i+1}) — so that each waits on one
+// operation every two months instead of one every month.
 func feedback(x, inc, lsf, step []float64, elast float64) {
-	inc, lsf, step = inc[:len(x)], lsf[:len(x)], step[:len(x)]
-	keep := 1 - elast
-	var lp, ld float64
-	for i := range x {
+	n := len(x)
+	inc, lsf, step = inc[:n], lsf[:n], step[:n]
+	k := 1 - elast
+	k2 := k * k
+	var lp, ld float64 // at the end of the month before i
+	i := 0
+	for ; i+1 < n; i += 2 {
+		lp0 := lp + inc[i]
+		lp = lp + (inc[i] + inc[i+1])
+		c0, c1 := lsf[i]+lp0, lsf[i+1]+lp
+		u0, u1 := step[i]+elast*c0, step[i+1]+elast*c1
+		ld1 := math.FMA(k, ld, u0)
+		x[i], x[i+1] = c0-ld, c1-ld1
+		ld = math.FMA(k2, ld, math.FMA(k, u0, u1))
+	}
+	if i < n {
 		lp += inc[i]
 		c := lsf[i] + lp
 		x[i] = c - ld
-		ld = math.FMA(keep, ld, step[i]+elast*c)
 	}
 }
 
