@@ -71,7 +71,12 @@ func conversionIRR(fcf, base []float64, x0 float64) float64 {
 			nx = x / 2
 		}
 		if near && math.Abs(nx-x) <= 1e-4*x {
-			return finance.AnnualFromMonthly(1/nx - 1)
+			// (1 + r_m)^12 - 1 with 1 + r_m = 1/x: four multiplications
+			// instead of a logarithm and an exponential, exact to a few
+			// units in the last place of (1 + r_m)^12.
+			x2 := nx * nx
+			x4 := x2 * x2
+			return 1/(x4*x4*x4) - 1
 		}
 		x = nx
 	}

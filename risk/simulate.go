@@ -75,19 +75,24 @@ func Simulate(ctx context.Context, s *site.Site, strategies []site.Strategy, opt
 	return e.result(), nil
 }
 
-// result assembles the metrics of the full entries, one goroutine per
-// strategy (each summary depends only on that strategy's arrays).
+// result assembles the metrics of the full entries: two tasks per
+// strategy (its NPV distribution, and the rest), each depending only on
+// that strategy's arrays, on the run's workers.
 func (e *engine) result() *Result {
 	res := &Result{Paths: e.opts.Paths, Seed: e.opts.Seed, Strategies: make([]StrategyRisk, e.full)}
 	sem := make(chan struct{}, max(1, e.opts.Workers))
 	var wg sync.WaitGroup
 	for k := range e.full {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			res.Strategies[k] = e.summary(k, make([]float64, e.opts.Paths))
-		}()
+		m := e.batch.Model(k)
+		res.Strategies[k] = StrategyRisk{Name: m.Strategy.Name, AIShare: m.Strategy.AIShare, Start: m.Strategy.Start}
+		for _, part := range []func(*StrategyRisk, []float64){e.npvMetrics(k), e.otherMetrics(k)} {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				part(&res.Strategies[k], make([]float64, e.opts.Paths))
+			}()
+		}
 	}
 	wg.Wait()
 	for k := range e.full {
@@ -102,30 +107,37 @@ func (e *engine) result() *Result {
 	return res
 }
 
-// summary is full entry k's metrics; scratch has one float per path.
-func (e *engine) summary(k int, scratch []float64) StrategyRisk {
-	m := e.batch.Model(k)
-	st := StrategyRisk{Name: m.Strategy.Name, AIShare: m.Strategy.AIShare, Start: m.Strategy.Start}
-	npv := e.npv[k]
-	st.NPVUSD = distOf(npv, scratch)
-	neg := 0
-	for _, v := range npv {
-		if v < 0 {
-			neg++
+// npvMetrics sets full entry k's NPV distribution, probability of loss
+// and CVaR; scratch has one float per path.
+func (e *engine) npvMetrics(k int) func(*StrategyRisk, []float64) {
+	return func(st *StrategyRisk, scratch []float64) {
+		npv := e.npv[k]
+		st.NPVUSD = distOf(npv, scratch)
+		neg := 0
+		for _, v := range npv {
+			if v < 0 {
+				neg++
+			}
 		}
+		st.ProbNPVNegative = float64(neg) / float64(len(npv))
+		copy(scratch, npv)
+		st.CVaR5USD = CVaR(scratch, 0.05)
 	}
-	st.ProbNPVNegative = float64(neg) / float64(len(npv))
-	copy(scratch, npv)
-	st.CVaR5USD = CVaR(scratch, 0.05)
-	st.IRR = irrDistOf(e.irr[k], scratch)
-	copy(scratch, e.minCash[k])
-	st.MinCashUSDP5 = Quantiles(scratch, 0.05)[0]
-	if m.HasDebt() {
-		p := float64(e.dscrBad[k]) / float64(e.opts.Paths)
-		st.DSCRBreachProb = &p
+}
+
+// otherMetrics sets full entry k's IRR distribution, liquidity, DSCR
+// breaches and EBITDA variability.
+func (e *engine) otherMetrics(k int) func(*StrategyRisk, []float64) {
+	return func(st *StrategyRisk, scratch []float64) {
+		st.IRR = irrDistOf(e.irr[k], scratch)
+		copy(scratch, e.minCash[k])
+		st.MinCashUSDP5 = Quantiles(scratch, 0.05)[0]
+		if e.batch.Model(k).HasDebt() {
+			p := float64(e.dscrBad[k]) / float64(e.opts.Paths)
+			st.DSCRBreachProb = &p
+		}
+		st.EBITDACV = e.ebitdaCV(k)
 	}
-	st.EBITDACV = e.ebitdaCV(k)
-	return st
 }
 
 // distOf summarises xs (left unchanged) using scratch.
