@@ -81,33 +81,12 @@ func init() {
 // normals fills out with mu + sig z, z standard normal drawn from r by the
 // ziggurat method: one 64-bit draw per variate almost always (32 bits for
 // the value, 8 for the layer), the rare draw outside a layer's core going
-// on in normalSlow. On amd64 with AVX2 the draws go four at a time
-// (simd_amd64.s) with the same operations, so the same variates;
-// TestNormal checks their moments and distribution, TestNormalsAVX2 the
-// bits.
+// on in normalSlow. The loop holds the generator's state in a local, which
+// is what makes it fast (a four-lane AVX2 version was no faster: its two
+// table gathers a block cost what the scalar loads do); TestNormal checks
+// the variates' moments and distribution.
 func normals(out []float64, mu, sig float64, r *Stream) {
 	s := r.s
-	for len(out) > 0 {
-		if useAVX2 {
-			var n int
-			n, s = normalsAVX2(out, mu, sig, s)
-			out = out[n:]
-		}
-		// The rest, or the block of four with a draw for the slow path.
-		k := len(out)
-		if useAVX2 {
-			k = min(k, 4)
-		}
-		s = normalsGo(out[:k], mu, sig, s)
-		out = out[k:]
-	}
-	r.s = s
-}
-
-// normalsGo is normals in Go, one variate at a time, from the generator
-// state s; it returns the state after the draws. The loop holds the state
-// in a local, which is what makes it fast.
-func normalsGo(out []float64, mu, sig float64, s uint64) uint64 {
 	for i := range out {
 		s += golden
 		u := mix64(s)
@@ -125,7 +104,7 @@ func normalsGo(out []float64, mu, sig float64, s uint64) uint64 {
 		}
 		out[i] = mu + sig*z
 	}
-	return s
+	r.s = s
 }
 
 // normal returns one standard normal variate from r (normals' method).

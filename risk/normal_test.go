@@ -102,29 +102,3 @@ func BenchmarkNormFloat64(b *testing.B) {
 		}
 	}
 }
-
-// TestNormalsAVX2 checks that the four-lane draws give the Go loop's
-// variates and final generator state exactly, over lengths that do and do
-// not fill blocks and over enough draws to take the slow path many times.
-func TestNormalsAVX2(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 here: normals is the Go loop alone")
-	}
-	for trial := range 3000 {
-		n := trial % 97
-		r := NewStream(uint64(trial), 11)
-		s0 := r.s
-		got := make([]float64, n)
-		normals(got, 0.01, 0.2, r)
-		want := make([]float64, n)
-		s := normalsGo(want, 0.01, 0.2, s0)
-		for i := range got {
-			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-				t.Fatalf("trial %d: variate %d = %v, Go loop %v", trial, i, got[i], want[i])
-			}
-		}
-		if r.s != s {
-			t.Fatalf("trial %d: state %x after the draws, Go loop %x", trial, r.s, s)
-		}
-	}
-}

@@ -21,8 +21,3 @@ func scaleExpAVX2(out, x []float64, c float64) int
 //
 //go:noescape
 func hornerAVX2(a, b []float64, y float64, acc *[12]float64)
-
-// normalsAVX2 is normalsGo four variates at a time (see simd_amd64.s).
-//
-//go:noescape
-func normalsAVX2(out []float64, mu, sig float64, s uint64) (done int, next uint64)

@@ -9,5 +9,3 @@ var useAVX2, useFMA = false, false
 func scaleExpAVX2(out, x []float64, c float64) int { return 0 }
 
 func hornerAVX2(a, b []float64, y float64, acc *[12]float64) { hornerGo(a, b, y, acc) }
-
-func normalsAVX2(out []float64, mu, sig float64, s uint64) (done int, next uint64) { return 0, s }
