@@ -134,8 +134,9 @@ func diffDerivs(a, b []float64, x float64) (g, g1, g2 float64) {
 }
 
 // hornerGo runs the four lanes' recurrences over the blocks of four months
-// of d = a - b (len(a) a multiple of 4), highest first:
-// G”/2 ← y G”/2 + G', G' ← y G' + G, G ← y G + d.
+// of d = a - b (len(a) a multiple of 4), highest first, with G a lane's
+// value, G1 its first derivative and H half its second:
+// H ← y H + G1, G1 ← y G1 + G, G ← y G + d.
 func hornerGo(a, b []float64, y float64, acc *[12]float64) {
 	b = b[:len(a)]
 	for j := len(a)/4 - 1; j >= 0; j-- {
