@@ -72,9 +72,11 @@ and with --gpus GET /metrics in dcgm-exporter's format. Stop with Ctrl-C.`,
 				return badInput(err)
 			}
 			if os.Getenv("GOGC") == "" {
-				// Each device is a goroutine parked in Accept, and every
-				// collection scans them all: collect a quarter as often
-				// (tens of MB more per 10,000 devices).
+				// Devices not served by the epoll loop (other firmwares,
+				// fault-injecting listeners, other systems) are each a
+				// goroutine parked in Accept, and every collection scans
+				// them all: collect a quarter as often (tens of MB more per
+				// 10,000 such devices).
 				debug.SetGCPercent(400)
 			}
 			ctx, stop := fleetCtx(cmd)
