@@ -38,6 +38,20 @@ func MeanStd(xs []float64) (mean, std float64) {
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }
 
+// ShareNegative returns the share of xs below 0 (0 for an empty sample).
+func ShareNegative(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	neg := 0
+	for _, v := range xs {
+		if v < 0 {
+			neg++
+		}
+	}
+	return float64(neg) / float64(len(xs))
+}
+
 // Quantiles returns the p-quantiles of xs (each p in [0, 1]) by linear
 // interpolation between order statistics, as NumPy's default and R's type
 // 7: with h = (n-1)p, q = x_(⌊h⌋) + (h-⌊h⌋)(x_(⌊h⌋+1) - x_(⌊h⌋)). It

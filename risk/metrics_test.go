@@ -119,3 +119,14 @@ func BenchmarkQuantiles1M(b *testing.B) {
 		Quantiles(s, 0.05, 0.5, 0.95)
 	}
 }
+
+func TestShareNegative(t *testing.T) {
+	for _, c := range []struct {
+		xs   []float64
+		want float64
+	}{{nil, 0}, {[]float64{-1, 0, 1, -2}, 0.5}, {[]float64{0}, 0}, {[]float64{-1e-300}, 1}} {
+		if got := ShareNegative(c.xs); got != c.want {
+			t.Errorf("ShareNegative(%v) = %v, want %v", c.xs, got, c.want)
+		}
+	}
+}

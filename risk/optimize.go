@@ -146,13 +146,7 @@ func Optimize(ctx context.Context, s *site.Site, opts Options) (*Optimum, error)
 			npv := e.npv[e.full+i]
 			c := Candidate{AIShare: st.AIShare, Start: st.Start}
 			c.MeanNPVUSD, _ = MeanStd(npv)
-			neg := 0
-			for _, v := range npv {
-				if v < 0 {
-					neg++
-				}
-			}
-			c.ProbNPVNegative = float64(neg) / float64(len(npv))
+			c.ProbNPVNegative = ShareNegative(npv)
 			copy(scratch, npv)
 			c.CVaR5USD = CVaR(scratch, 0.05)
 			c.P50NPVUSD = Quantiles(scratch, 0.5)[0]

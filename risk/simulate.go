@@ -113,13 +113,7 @@ func (e *engine) npvMetrics(k int) func(*StrategyRisk, []float64) {
 	return func(st *StrategyRisk, scratch []float64) {
 		npv := e.npv[k]
 		st.NPVUSD = distOf(npv, scratch)
-		neg := 0
-		for _, v := range npv {
-			if v < 0 {
-				neg++
-			}
-		}
-		st.ProbNPVNegative = float64(neg) / float64(len(npv))
+		st.ProbNPVNegative = ShareNegative(npv)
 		copy(scratch, npv)
 		st.CVaR5USD = CVaR(scratch, 0.05)
 	}
