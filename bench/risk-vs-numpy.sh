@@ -9,7 +9,8 @@
 # hashpivot is timed as a whole process with every metric of `risk --json`
 # (NPV and IRR quantiles, CVaR, EBITDA CV, liquidity); NumPy by the script's
 # own timer (its loop and percentiles; interpreter start and import are not
-# counted). With REPEAT > 1 the best time of each is used. The machine's load
+# counted). With REPEAT > 1 the best and the median time of each are
+# printed, and the ratios of both. The machine's load
 # average is printed too: on a shared machine it moves both figures.
 # Needs Go, and python3 with NumPy (Debian: apt-get install python3-numpy).
 set -eu
@@ -31,6 +32,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 now() { date +%s.%N; }
 best_go= best_py=
+all_go= all_py=
 i=0
 while [ "$i" -lt "$REPEAT" ]; do
 	i=$((i + 1))
@@ -41,8 +43,12 @@ while [ "$i" -lt "$REPEAT" ]; do
 	py_out=$("$PY" "$SCRIPT" "$PATHS" 180)
 	py_s=$(echo "$py_out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
 	printf 'run %d: hashpivot %.3f s, numpy %.3f s (load %s)\n' "$i" "$go_s" "$py_s" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	all_go="$all_go $go_s" all_py="$all_py $py_s"
 	if [ -z "$best_go" ] || awk "BEGIN { exit !($go_s < $best_go) }"; then best_go=$go_s; fi
 	if [ -z "$best_py" ] || awk "BEGIN { exit !($py_s < $best_py) }"; then best_py=$py_s; fi
 done
 printf 'paths=%d months=180 strategies=3 cores=%s\n' "$PATHS" "$(nproc)"
-printf 'hashpivot risk: %.3f s\nnumpy:          %.3f s\nratio (numpy / hashpivot): %.1fx\n' "$best_go" "$best_py" "$(awk "BEGIN { print $best_py / $best_go }")"
+median() { echo "$@" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med_go=$(median $all_go) med_py=$(median $all_py)
+printf 'hashpivot risk: %.3f s best, %.3f s median\nnumpy:          %.3f s best, %.3f s median\n' "$best_go" "$med_go" "$best_py" "$med_py"
+printf 'ratio (numpy / hashpivot): %.1fx best, %.1fx median\n' "$(awk "BEGIN { print $best_py / $best_go }")" "$(awk "BEGIN { print $med_py / $med_go }")"
