@@ -269,6 +269,33 @@ func (o *fleetOpts) detectOptions() (detect.Options, func(), error) {
 	return dopt, func() { dopt.Transport.Close() }, nil
 }
 
+// fleetRun is what every fleet subcommand starts from: its targets, the
+// detection options (credentials, transport) and a context that Ctrl-C
+// cancels; close releases the transport and the signal handler.
+type fleetRun struct {
+	targets []poll.Target
+	dopt    detect.Options
+	ctx     context.Context
+	close   func()
+}
+
+// start checks the flags, reads the targets and prepares a run.
+func (o *fleetOpts) start(cmd *cobra.Command, args []string) (*fleetRun, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	targets, err := parseFleetTargets(args)
+	if err != nil {
+		return nil, err
+	}
+	dopt, done, err := o.detectOptions()
+	if err != nil {
+		return nil, err
+	}
+	ctx, stop := fleetCtx(cmd)
+	return &fleetRun{targets: targets, dopt: dopt, ctx: ctx, close: func() { stop(); done() }}, nil
+}
+
 func parseFleetTargets(args []string) ([]poll.Target, error) {
 	if len(args) == 0 {
 		return nil, badInputf("no TARGETS: give addresses, ranges or @file")
@@ -355,20 +382,12 @@ nothing listens are counted, not listed; addresses that answer with
 something unknown are listed as unrecognised. The text output is a targets
 file: "hashpivot fleet scan 10.0.1.1-254 > site.txt; hashpivot fleet status @site.txt".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			targets, err := parseFleetTargets(args)
+			r, err := o.start(cmd, args)
 			if err != nil {
 				return err
 			}
-			dopt, done, err := o.detectOptions()
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx, stop := fleetCtx(cmd)
-			defer stop()
+			defer r.close()
+			ctx, targets, dopt := r.ctx, r.targets, r.dopt
 			res := make([]detect.Result, len(targets))
 			errs := make([]error, len(targets))
 			bar := o.bar(e, "scan", len(targets))
@@ -493,21 +512,13 @@ func newFleetStatusCmd(e *env, o *fleetOpts) *cobra.Command {
 and print one row per device and the site totals. Exit code 1 when no device
 answered.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			targets, err := parseFleetTargets(args)
+			r, err := o.start(cmd, args)
 			if err != nil {
 				return err
 			}
-			dopt, done, err := o.detectOptions()
-			if err != nil {
-				return err
-			}
-			defer done()
+			defer r.close()
+			ctx, targets, dopt := r.ctx, r.targets, r.dopt
 			dopt.NoPools = true // status reports no pools: one command per cgminer device
-			ctx, stop := fleetCtx(cmd)
-			defer stop()
 			miners, openErrs := o.open(ctx, e, targets, dopt)
 			results := make([]poll.Result, len(targets))
 			bar := o.bar(e, "status", len(targets))
@@ -611,21 +622,13 @@ a target below all of them fails (sleep such a device instead).`,
 }
 
 func (o *fleetOpts) runCommand(cmd *cobra.Command, e *env, name string, args []string, do func(context.Context, fleet.Miner) error) error {
-	if err := o.check(); err != nil {
-		return err
-	}
-	targets, err := parseFleetTargets(args)
+	r, err := o.start(cmd, args)
 	if err != nil {
 		return err
 	}
-	dopt, done, err := o.detectOptions()
-	if err != nil {
-		return err
-	}
-	defer done()
-	ctx, stop := fleetCtx(cmd)
-	defer stop()
-	miners, errs := o.open(ctx, e, targets, dopt)
+	defer r.close()
+	ctx, targets := r.ctx, r.targets
+	miners, errs := o.open(ctx, e, targets, r.dopt)
 	bar := o.bar(e, name, len(targets))
 	poll.Each(ctx, len(targets), poll.Options{Concurrency: o.concurrency, Timeout: o.timeout, Done: func() { bar.Add(1) }},
 		func(ctx context.Context, i int) {
