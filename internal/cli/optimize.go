@@ -24,15 +24,10 @@ func newOptimizeCmd(e *env) *cobra.Command {
 			"  hashpivot optimize examples/pecos-west.yaml --paths 5000 --json",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadSite(args[0])
+			s, o, err := f.load(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			o, err := f.options(cmd, s)
-			if err != nil {
-				return err
-			}
-			o.Fan = f.out != ""
 			var opt *risk.Optimum
 			err = runWithProgress(e, "optimize", &o, f.asJSON, func() error {
 				var err error

@@ -38,13 +38,19 @@ func (f *riskFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.out, "out", "", "write a self-contained HTML report with SVG charts to this file")
 }
 
-// options resolves the run options from the site file and the flags; the
-// bootstrap's price history is read here.
-func (f *riskFlags) options(cmd *cobra.Command, s *site.Site) (risk.Options, error) {
+// load reads the site file at path and resolves the run options from it and
+// the flags (fan charts when a report is asked for); the bootstrap's price
+// history is read here.
+func (f *riskFlags) load(cmd *cobra.Command, path string) (*site.Site, risk.Options, error) {
+	s, err := loadSite(path)
+	if err != nil {
+		return nil, risk.Options{}, err
+	}
 	o := risk.DefaultOptions(s)
+	o.Fan = f.out != ""
 	if cmd.Flags().Changed("paths") {
 		if f.paths < 1 || f.paths > 100_000_000 {
-			return o, badInputf("--paths: must be between 1 and 100000000, got %d", f.paths)
+			return nil, o, badInputf("--paths: must be between 1 and 100000000, got %d", f.paths)
 		}
 		o.Paths = f.paths
 	}
@@ -52,17 +58,17 @@ func (f *riskFlags) options(cmd *cobra.Command, s *site.Site) (risk.Options, err
 		o.Seed = f.seed
 	}
 	if f.workers < 1 || f.workers > 4096 {
-		return o, badInputf("--workers: must be between 1 and 4096, got %d", f.workers)
+		return nil, o, badInputf("--workers: must be between 1 and 4096, got %d", f.workers)
 	}
 	o.Workers = f.workers
 	if s.Risk.BTC.Model == site.BTCModelBootstrap {
 		h, err := loadHistory(s)
 		if err != nil {
-			return o, err
+			return nil, o, err
 		}
 		o.History = h
 	}
-	return o, nil
+	return s, o, nil
 }
 
 // loadHistory reads risk.history_csv (relative to the site file) and
@@ -136,15 +142,10 @@ func newRiskCmd(e *env) *cobra.Command {
 			"  hashpivot risk examples/pecos-west.yaml --json",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := loadSite(args[0])
+			s, o, err := f.load(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			o, err := f.options(cmd, s)
-			if err != nil {
-				return err
-			}
-			o.Fan = f.out != ""
 			var res *risk.Result
 			err = runWithProgress(e, "risk", &o, f.asJSON, func() error {
 				var err error
