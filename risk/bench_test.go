@@ -23,14 +23,7 @@ func BenchmarkSimulate10k(b *testing.B) {
 // strategies, IRR and the streamed sums, on one goroutine (cycling through
 // 256 paths, so that the figure is an average over paths).
 func BenchmarkPath(b *testing.B) {
-	s := loadExample(b, "bench-risk.yaml")
-	opts := DefaultOptions(s)
-	opts.Paths, opts.Workers = 256, 1
-	e, err := newEngine(s, s.Strategies, nil, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := e.newWorker()
+	e, w := benchEngine(b, 256)
 	p := e.getPartial(0)
 	b.ReportAllocs()
 	j := 0
@@ -43,17 +36,23 @@ func BenchmarkPath(b *testing.B) {
 // BenchmarkStrategy is plan.Batch.Strategy alone: keep-mining of the bench
 // site on one path, EBITDA and FCF kept.
 func BenchmarkStrategy(b *testing.B) {
-	s := loadExample(b, "bench-risk.yaml")
-	opts := DefaultOptions(s)
-	opts.Paths, opts.Workers = 1, 1
-	e, err := newEngine(s, s.Strategies, nil, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := e.newWorker()
+	e, w := benchEngine(b, 1)
 	e.path(w, 0, e.getPartial(0))
 	b.ReportAllocs()
 	for b.Loop() {
 		e.batch.Strategy(0, w.ms, nil, &w.res[0])
 	}
+}
+
+// benchEngine is an engine on the bench site for paths paths, one worker,
+// and that worker.
+func benchEngine(b *testing.B, paths int) (*engine, *worker) {
+	s := loadExample(b, "bench-risk.yaml")
+	opts := DefaultOptions(s)
+	opts.Paths, opts.Workers = paths, 1
+	e, err := newEngine(s, s.Strategies, nil, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, e.newWorker()
 }

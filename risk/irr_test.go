@@ -74,14 +74,7 @@ func TestConversionIRRMatchesFinance(t *testing.T) {
 }
 
 func BenchmarkConversionIRR(b *testing.B) {
-	s := loadExample(b, "bench-risk.yaml")
-	opts := DefaultOptions(s)
-	opts.Paths, opts.Workers = 1, 1
-	e, err := newEngine(s, s.Strategies, nil, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := e.newWorker()
+	e, w := benchEngine(b, 1)
 	e.path(w, 0, e.getPartial(0))
 	b.ReportAllocs()
 	for b.Loop() {
