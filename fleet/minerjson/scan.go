@@ -245,28 +245,39 @@ func (r *Reader) Value() Raw {
 	return v
 }
 
+// enter steps into the object or array that opens with open at the
+// current position. It reports whether one is there (a value of another
+// kind is skipped) and whether it is empty (then it is read whole).
+func (r *Reader) enter(open, close byte) (ok, empty bool) {
+	if !r.begin() {
+		return false, false
+	}
+	s := &r.s
+	if s.data[s.i] != open {
+		r.Value()
+		return false, false
+	}
+	s.i++
+	r.level++
+	s.space()
+	if s.i < len(s.data) && s.data[s.i] == close {
+		s.i++
+		r.level--
+		r.end()
+		return true, true
+	}
+	return true, false
+}
+
 // Object reads the object at the current position and calls fn with each
 // key, in order, duplicates included. fn reads the member's value with one
 // call of Value, Object or Array, or leaves it to be skipped. Object
 // reports whether an object was read; a value of another kind is skipped.
 func (r *Reader) Object(fn func(key []byte)) bool {
-	if !r.begin() {
-		return false
+	if ok, empty := r.enter('{', '}'); !ok || empty {
+		return ok
 	}
 	s := &r.s
-	if s.data[s.i] != '{' {
-		r.Value()
-		return false
-	}
-	s.i++
-	r.level++
-	s.space()
-	if s.i < len(s.data) && s.data[s.i] == '}' {
-		s.i++
-		r.level--
-		r.end()
-		return true
-	}
 	for {
 		if s.i >= len(s.data) || s.data[s.i] != '"' {
 			r.failed = true
@@ -321,23 +332,10 @@ func (r *Reader) Object(fn func(key []byte)) bool {
 // or leaves it to be skipped. Array reports whether an array was read; a
 // value of another kind is skipped.
 func (r *Reader) Array(fn func()) bool {
-	if !r.begin() {
-		return false
+	if ok, empty := r.enter('[', ']'); !ok || empty {
+		return ok
 	}
 	s := &r.s
-	if s.data[s.i] != '[' {
-		r.Value()
-		return false
-	}
-	s.i++
-	r.level++
-	s.space()
-	if s.i < len(s.data) && s.data[s.i] == ']' {
-		s.i++
-		r.level--
-		r.end()
-		return true
-	}
 	for {
 		if s.i >= len(s.data) {
 			r.failed = true
