@@ -25,20 +25,25 @@ func AppendTaxWithCarryForward(dst, taxable []float64, rate float64) []float64 {
 			income += x
 		}
 		var tax float64
-		switch {
-		case income < 0:
-			carried -= income
-		default:
-			used := min(carried, income)
-			carried -= used
-			if rate > 0 {
-				tax = rate * (income - used)
-			}
-		}
+		tax, carried = YearTax(income, carried, rate)
 		for m := y; m < end-1; m++ {
 			dst = append(dst, 0)
 		}
 		dst = append(dst, tax)
 	}
 	return dst
+}
+
+// YearTax is one year of TaxWithCarryForward: the tax on a year's taxable
+// income given the losses carried into the year (>= 0), and the losses
+// carried out of it.
+func YearTax(income, carried, rate float64) (tax, carriedOut float64) {
+	if income < 0 {
+		return 0, carried - income
+	}
+	used := min(carried, income)
+	if rate > 0 {
+		tax = rate * (income - used)
+	}
+	return tax, carried - used
 }

@@ -110,3 +110,22 @@ func TestTaxProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestYearTax: a loss adds to the carry; a profit uses it up first and is
+// taxed on the rest.
+func TestYearTax(t *testing.T) {
+	for _, c := range []struct {
+		income, carried, rate, tax, out float64
+	}{
+		{-100, 50, 0.21, 0, 150},
+		{100, 0, 0.21, 21, 0},
+		{100, 30, 0.21, 0.21 * 70, 0},
+		{100, 130, 0.21, 0, 30},
+		{100, 0, 0, 0, 0},
+	} {
+		tax, out := YearTax(c.income, c.carried, c.rate)
+		if tax != c.tax || out != c.out {
+			t.Errorf("YearTax(%v, %v, %v) = %v, %v; want %v, %v", c.income, c.carried, c.rate, tax, out, c.tax, c.out)
+		}
+	}
+}

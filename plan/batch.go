@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"math"
+
+	"github.com/hashpivot/hashpivot/finance"
 )
 
 // This file is owned by the risk engine (issue 3): a second evaluator of
@@ -288,15 +290,8 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 	for y, y0 := 0, 0; y0 < n; y, y0 = y+1, y0+12 {
 		end := min(y0+12, n)
 		sumE := l.sumE[y]
-		taxable := sumE + kn.fixTaxY[y]
-		tax := 0.0
-		if taxable < 0 {
-			carry -= taxable
-		} else {
-			used := min(carry, taxable)
-			carry -= used
-			tax = (taxable - used) * kn.taxRate
-		}
+		var tax float64
+		tax, carry = finance.YearTax(sumE+kn.fixTaxY[y], carry, kn.taxRate)
 		if low := cum + l.low[y]; low < minCash {
 			minCash = low
 		}

@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"math"
+
+	"github.com/hashpivot/hashpivot/finance"
 )
 
 // Result holds one run's monthly cash flows (USD per month) and its
@@ -146,13 +148,7 @@ func (m *Model) Run(p *Path, r *Result) {
 		yearTaxable += ebitda + salv - mDepreciation[i] - mInterest[i]
 		tax := 0.0
 		if i%12 == 11 || i == n-1 {
-			if yearTaxable < 0 {
-				carry -= yearTaxable
-			} else {
-				used := min(carry, yearTaxable)
-				carry -= used
-				tax = (yearTaxable - used) * m.taxRate
-			}
+			tax, carry = finance.YearTax(yearTaxable, carry, m.taxRate)
 			yearTaxable = 0
 		}
 		rTax[i] = tax
