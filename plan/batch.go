@@ -235,22 +235,8 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 	kn := &b.ks[k]
 	p := st.path
 	n := b.n
-	eb := r.EBITDA
-	if eb == nil {
-		if len(st.ebitda) < n {
-			st.ebitda = make([]float64, n)
-		}
-		eb = st.ebitda
-	}
-	eb = eb[:n]
-	fcf := r.FCF
-	if fcf == nil {
-		if len(st.fcf) < n {
-			st.fcf = make([]float64, n)
-		}
-		fcf = st.fcf
-	}
-	fcf = fcf[:n]
+	eb := orScratch(r.EBITDA, &st.ebitda, n)
+	fcf := orScratch(r.FCF, &st.fcf, n)
 	margin := st.margin[:n]
 	fast := (kn.noAI || kn.contracted && lease == nil) && !kn.aiPower
 	if !fast {
@@ -314,6 +300,18 @@ func (b *Batch) Strategy(k int, st *MarketState, lease []float64, r *StrategyRes
 		}
 	}
 	r.NPV, r.MinCash, r.MinDSCR = npv, minCash, minDSCR
+}
+
+// orScratch returns dst[:n], or when dst is nil the first n floats of
+// *scratch (grown to n when shorter).
+func orScratch(dst []float64, scratch *[]float64, n int) []float64 {
+	if dst != nil {
+		return dst[:n]
+	}
+	if len(*scratch) < n {
+		*scratch = make([]float64, n)
+	}
+	return (*scratch)[:n]
 }
 
 // maxLaneYears bounds the years of a leaseLanes (site files allow 50).
