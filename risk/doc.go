@@ -29,10 +29,11 @@
 // With every volatility 0, elasticity 0 and tenant default 0, each path
 // equals plan.DeterministicPath and the risk NPV equals the plan NPV.
 //
-// Reproducibility: path j draws from its own generator, a rand.PCG seeded
-// with (seed, j) (normal variates by the ziggurat method, see normal.go),
-// and every reduction over paths runs in path order, so one seed gives byte-identical results for any number of
-// workers on any machine. All strategies and optimiser candidates are
+// Reproducibility: path j draws from its own generator, NewStream(seed, j)
+// (SplitMix64; normal variates by the ziggurat method, see normal.go), and
+// every reduction over paths runs in path order, so one seed gives
+// byte-identical results for any number of workers; the AVX2 kernels
+// repeat the Go loops' operations, so also with or without them. All strategies and optimiser candidates are
 // evaluated on the same paths (common random numbers).
 //
 // Memory: per-path arrays of NPV, IRR and lowest cash are kept (paths

@@ -12,7 +12,7 @@ func TestExp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(x float64) {
 		t.Helper()
-		got, want := exp1(x), math.Exp(x)
+		got, want := expOne(x), math.Exp(x)
 		if got == want {
 			return
 		}
@@ -29,13 +29,6 @@ func TestExp(t *testing.T) {
 		math.Inf(1), math.Inf(-1), math.NaN(), math.Ln2 / 128, -math.Ln2 / 128} {
 		check(x)
 	}
-}
-
-// exp1 is e^x through scaleExp.
-func exp1(x float64) float64 {
-	var out [1]float64
-	scaleExp(out[:], []float64{x}, 1)
-	return out[0]
 }
 
 // BenchmarkScaleExp is scaleExp over a path's 180 months (ns/op / 180 is

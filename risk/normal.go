@@ -107,13 +107,6 @@ func normals(out []float64, mu, sig float64, r *Stream) {
 	r.s = s
 }
 
-// normal returns one standard normal variate from r (normals' method).
-func normal(r *Stream) float64 {
-	var z [1]float64
-	normals(z[:], 0, 1, r)
-	return z[0]
-}
-
 // normalSlow goes on with the draw u that fell outside the layer's core,
 // from the generator state s; it returns the variate and the new state.
 func normalSlow(s, u uint64) (float64, uint64) {

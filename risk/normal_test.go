@@ -102,3 +102,10 @@ func BenchmarkNormFloat64(b *testing.B) {
 		}
 	}
 }
+
+// normal returns one standard normal variate from r (normals' method).
+func normal(r *Stream) float64 {
+	var z [1]float64
+	normals(z[:], 0, 1, r)
+	return z[0]
+}
